@@ -1,0 +1,136 @@
+# HyperBerry build. `make run` and `make test` are the two commands a user needs;
+# both install missing Debian packages first (tools/setup.sh).
+BOARD ?= qemu-virt
+DEBUG ?= 0
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+BUILD := build/$(BOARD)
+CROSS ?= aarch64-linux-gnu-
+CC := $(CROSS)gcc
+LD := $(CROSS)ld
+OBJCOPY := $(CROSS)objcopy
+NM := $(CROSS)nm
+HOSTCC ?= gcc
+PYTHON := /usr/bin/python3
+
+GIT_VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+include boards/$(BOARD)/board.mk
+
+# -mstrict-align everywhere: the primary core parses the DTB and builds page
+# tables before its MMU is on, when every access is Device-type and an
+# unaligned one faults. Exit paths touch only aligned structures, so it costs
+# nothing measurable there.
+TARGET_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -fno-builtin \
+	-mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-Wall -Wextra -Werror -Wno-unused-parameter -I. -Iboards/$(BOARD) \
+	-DHB_VERSION='"$(GIT_VERSION)"' -DHB_BOARD='"$(BOARD)"' $(BOARD_CFLAGS)
+ifeq ($(DEBUG),1)
+TARGET_CFLAGS += -DHB_DEBUG
+endif
+TARGET_ASFLAGS := $(TARGET_CFLAGS) -D__ASSEMBLY__
+
+# Every .c/.S under these folders is part of the hypervisor.
+HYP_DIRS := arch/aarch64 core lib vdev drivers boards/$(BOARD)
+HYP_SRCS := $(sort $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
+HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
+
+.PHONY: all run test unit integration bench setup clean lint help hyp guests
+all: hyp guests
+hyp: $(BUILD)/hyperberry.bin
+
+## make run            build, then boot HyperBerry in QEMU (Ctrl-A x quits QEMU)
+## make test           every test: host unit tests, then QEMU integration tests
+## make bench          exit-path benchmark (instructions, QEMU -icount), writes build/bench/results.csv
+## make unit           host unit tests only (cmocka, ASan+UBSan)
+## make integration    QEMU integration tests only (pytest)
+## make DEBUG=1 ...    build with assertions (DCHECK) enabled
+## make BOARD=<board>  choose a board (boards/*); default qemu-virt
+QEMU := qemu-system-aarch64
+QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic
+export QEMU_BASE
+
+run:
+	$(Q)tools/setup.sh build run
+	$(Q)$(MAKE) --no-print-directory all
+	$(QEMU_BASE) -kernel $(BUILD)/hyperberry.bin $(if $(APPEND),-append "$(APPEND)")
+
+test:
+	$(Q)tools/setup.sh build run test fuzz
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+integration:
+	$(Q)HB_BUILD=$(BUILD) HB_GUEST_DIR=build/guests $(PYTHON) -m pytest -v tests/integration
+
+-include guests/guests.mk
+
+help:
+	@sed -n 's/^## //p' README.md | head -40
+
+setup:
+	$(Q)tools/setup.sh $(SETUP_NEEDS)
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/linker.ld: arch/aarch64/linker.ld.in boards/$(BOARD)/board.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c -I. -Iboards/$(BOARD) -D__ASSEMBLY__ -D__LINKER__ $< -o $@
+
+# Two links: the first finds the text symbols, the second embeds them for
+# backtraces. The symbol table sits after .data, so code addresses do not move.
+$(BUILD)/hyperberry.pass1.elf: $(HYP_OBJS) $(BUILD)/linker.ld $(BUILD)/obj/symbols-empty.o
+	$(Q)$(LD) -nostdlib -static --no-warn-rwx-segments -T $(BUILD)/linker.ld $(HYP_OBJS) $(BUILD)/obj/symbols-empty.o -o $@
+
+$(BUILD)/obj/symbols-empty.o: tools/gen_symbols.py
+	@mkdir -p $(dir $@)
+	$(Q)$(PYTHON) tools/gen_symbols.py /dev/null > $(BUILD)/obj/symbols-empty.S
+	$(Q)$(CC) $(TARGET_ASFLAGS) -c $(BUILD)/obj/symbols-empty.S -o $@
+
+$(BUILD)/obj/symbols.o: $(BUILD)/hyperberry.pass1.elf tools/gen_symbols.py
+	$(Q)$(NM) -n $< | $(PYTHON) tools/gen_symbols.py - > $(BUILD)/obj/symbols.S
+	$(Q)$(CC) $(TARGET_ASFLAGS) -c $(BUILD)/obj/symbols.S -o $@
+
+$(BUILD)/hyperberry.elf: $(HYP_OBJS) $(BUILD)/linker.ld $(BUILD)/obj/symbols.o
+	@echo "  LD      $@"
+	$(Q)$(LD) -nostdlib -static --no-warn-rwx-segments -T $(BUILD)/linker.ld $(HYP_OBJS) $(BUILD)/obj/symbols.o \
+		-Map $(BUILD)/hyperberry.map -o $@
+	$(Q)$(NM) -n $(BUILD)/hyperberry.pass1.elf | grep ' [tT] ' > $(BUILD)/pass1.syms
+	$(Q)$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/pass2.syms
+	$(Q)cmp -s $(BUILD)/pass1.syms $(BUILD)/pass2.syms || { echo "symbol table moved code"; exit 1; }
+
+$(BUILD)/hyperberry.bin: $(BUILD)/hyperberry.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+	@echo "  IMAGE   $@"
+
+-include $(HYP_OBJS:.o=.d)
+
+# ---------------------------------------------------------------- host unit tests
+# Each tests/unit/<name>.mk adds <name> to UNIT_TESTS and sets <name>_SRCS
+# (and optionally <name>_LIBS). They build with ASan and UBSan.
+UNIT_TESTS :=
+include $(sort $(wildcard tests/unit/*.mk))
+HOST_CFLAGS := -std=c11 -g -O1 -DHB_HOST -D_DEFAULT_SOURCE -I. -Wall -Wextra -Werror \
+	-Wno-unused-parameter -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+UNIT_BINS := $(patsubst %,build/host/test_%,$(UNIT_TESTS))
+
+.SECONDEXPANSION:
+build/host/test_%: $$($$*_SRCS) $(wildcard lib/*.h core/*.h arch/aarch64/*.h vdev/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_SRCS) -o $@ -lcmocka $($*_LIBS)
+
+unit: $(UNIT_BINS)
+	$(Q)fail=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+clean:
+	rm -rf build

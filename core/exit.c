@@ -1,0 +1,244 @@
+/* Guest exit dispatch: one handler per exception class, in a table, so the
+ * path from the vector to the handler is a load and a branch. */
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/frame.h"
+#include "arch/aarch64/mmio_decode.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/sysreg_trap.h"
+#include "arch/aarch64/vcpu_arch.h"
+#include "core/irq.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "core/sched.h"
+#include "core/smccc.h"
+#include "core/vm.h"
+
+typedef void (*exit_handler_fn)(struct vcpu *v, uint64_t esr);
+
+uint64_t id_reg_read_hw(unsigned crm, unsigned op2);
+void el2_fatal_exception(struct trap_frame *f, unsigned kind);
+extern const uint64_t __serror_windows_start[], __serror_windows_end[];
+
+static inline void skip_instruction(struct vcpu *v, uint64_t esr)
+{
+	v->regs.pc += (esr & BIT(25)) ? 4 : 2;
+}
+
+static void handle_hvc(struct vcpu *v, uint64_t esr)
+{
+	/* SMCCC uses HVC #0; other immediates are not calls we know. */
+	if (esr & 0xffff)
+		v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+	else
+		smccc_handle(v);
+}
+
+static void handle_smc(struct vcpu *v, uint64_t esr)
+{
+	/* A trapped SMC returns to itself: step over it. */
+	skip_instruction(v, esr);
+	if (esr & 0xffff)
+		v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+	else
+		smccc_handle(v);
+}
+
+static void handle_wfx(struct vcpu *v, uint64_t esr)
+{
+	skip_instruction(v, esr);
+	if (!(esr & 1))		/* WFI; a trapped WFE is only a hint */
+		v->state = VCPU_BLOCKED;
+}
+
+static void sysreg_undef(struct vcpu *v, const struct sysreg_access *a)
+{
+	if (vm_log_once(v->vm, LOG_ONCE_SYSREG_UNDEF))
+		log_info("vm \"%s\": %s of S%u_%u_C%u_C%u_%u -> UNDEF (logged once)", v->vm->name,
+			 a->read ? "read" : "write", a->op0, a->op1, a->crn, a->crm, a->op2);
+	inject_undef(v);
+}
+
+static void handle_sysreg(struct vcpu *v, uint64_t esr)
+{
+	struct sysreg_access a;
+	uint64_t val = 0;
+
+	if (!sysreg_decode(esr, &a)) {
+		inject_undef(v);
+		return;
+	}
+	switch (sysreg_classify(a.encoding)) {
+	case SYSREG_CLASS_ID:
+		if (sysreg_id_access(&a, id_reg_read_hw(a.crm, a.op2), &val) != SYSREG_EMULATED) {
+			sysreg_undef(v, &a);
+			return;
+		}
+		break;
+	case SYSREG_CLASS_DEBUG_RAZ_WI:
+	case SYSREG_CLASS_PMU_RAZ_WI:
+	case SYSREG_CLASS_ACTLR:
+		break;		/* read as zero, writes ignored */
+	case SYSREG_CLASS_OSLOCK:
+		if (a.read)
+			val = sysreg_oslsr_value(v->os_lock);
+		else
+			v->os_lock = sysreg_oslar_locks(vcpu_get_reg(v, a.rt));
+		break;
+	case SYSREG_CLASS_MDSCR:
+		if (a.read)
+			val = v->mdscr_el1;
+		else
+			v->mdscr_el1 = vcpu_get_reg(v, a.rt);
+		break;
+	default:
+		/* IMPLEMENTATION DEFINED registers (TIDCP) and everything else. */
+		sysreg_undef(v, &a);
+		return;
+	}
+	if (a.read)
+		vcpu_set_reg(v, a.rt, val);
+	skip_instruction(v, esr);
+}
+
+static void bad_guest_access(struct vcpu *v, uint64_t esr, enum vm_log_once event, const char *what)
+{
+	uint64_t far = read_sysreg(far_el2);
+
+	if (vm_log_once(v->vm, event))
+		log_info("vm \"%s\": %s at IPA 0x%lx (VA 0x%lx, PC 0x%lx) -> external abort (logged once)",
+			 v->vm->name, what,
+			 (read_sysreg(hpfar_el2) >> 4 << 12) | (far & 0xfff), far, v->regs.pc);
+	inject_data_abort(v, far, esr & BIT(6));
+}
+
+static void handle_dabt(struct vcpu *v, uint64_t esr)
+{
+	struct mmio_access a;
+	const struct mmio_region *r;
+	enum mmio_decode_result res =
+		mmio_decode(esr, read_sysreg(far_el2), read_sysreg(hpfar_el2), &a);
+	uint64_t val;
+
+	switch (res) {
+	case MMIO_DECODE_OK:
+		break;
+	case MMIO_DECODE_CACHE_OP:
+		skip_instruction(v, esr);	/* no effect on emulated devices */
+		return;
+	case MMIO_DECODE_S1PTW:
+		bad_guest_access(v, esr, LOG_ONCE_S1PTW, "page-table walk outside RAM");
+		return;
+	case MMIO_DECODE_NO_ISV:
+		bad_guest_access(v, esr, LOG_ONCE_NO_ISV,
+				 "MMIO access without syndrome (LDP/STP, writeback, SIMD, atomic)");
+		return;
+	default:
+		bad_guest_access(v, esr, LOG_ONCE_UNMAPPED_ACCESS, "unexpected data abort");
+		return;
+	}
+	r = mmio_find(&v->vm->mmio, a.ipa, a.size);
+	if (!r) {
+		bad_guest_access(v, esr, LOG_ONCE_UNMAPPED_ACCESS, "access outside RAM and devices");
+		return;
+	}
+	if (a.write) {
+		if (!r->ops->write(r->dev, v, a.ipa - r->base, a.size, mmio_store_value(&a, v->regs.x))) {
+			bad_guest_access(v, esr, LOG_ONCE_BAD_MMIO_SIZE, "unsupported device access");
+			return;
+		}
+	} else {
+		if (!r->ops->read(r->dev, v, a.ipa - r->base, a.size, &val)) {
+			bad_guest_access(v, esr, LOG_ONCE_BAD_MMIO_SIZE, "unsupported device access");
+			return;
+		}
+		mmio_load_to_gpr(&a, v->regs.x, val);
+	}
+	skip_instruction(v, esr);
+}
+
+static void handle_iabt(struct vcpu *v, uint64_t esr)
+{
+	uint64_t far = read_sysreg(far_el2);
+	uint64_t vbar = read_sysreg(vbar_el1);
+
+	/* Fetching its own exception vector failed: injecting another abort
+	 * would loop forever, so the guest is beyond recovery. */
+	if (v->regs.pc >= vbar && v->regs.pc < vbar + 0x800) {
+		vm_crash(v, "instruction fetch from its exception vectors faults", esr);
+		return;
+	}
+	if (vm_log_once(v->vm, LOG_ONCE_IABT))
+		log_info("vm \"%s\": instruction fetch outside RAM at 0x%lx -> prefetch abort (logged once)",
+			 v->vm->name, far);
+	inject_prefetch_abort(v, far);
+}
+
+static void handle_unknown(struct vcpu *v, uint64_t esr)
+{
+	if (vm_log_once(v->vm, LOG_ONCE_UNKNOWN_EC))
+		log_info("vm \"%s\": unexpected exit EC 0x%x (%s) -> UNDEF (logged once)", v->vm->name,
+			 ESR_EC(esr), esr_ec_name(ESR_EC(esr)));
+	inject_undef(v);
+}
+
+/* Classes not listed get UNDEF (see vcpu_exit_sync). */
+static const exit_handler_fn exit_handlers[64] = {
+	[ESR_EC_WFX] = handle_wfx,
+	[ESR_EC_HVC64] = handle_hvc,
+	[ESR_EC_SMC64] = handle_smc,
+	[ESR_EC_SYS64] = handle_sysreg,
+	[ESR_EC_IABT_LOW] = handle_iabt,
+	[ESR_EC_DABT_LOW] = handle_dabt,
+};
+
+static struct vcpu *contain_serror(struct vcpu *v)
+{
+	v->exits[EXIT_SERROR]++;
+	v->serror_pending = false;
+	vm_crash(v, "SError (asynchronous abort) while it ran", read_sysreg(esr_el2));
+	return sched_next(v);
+}
+
+struct vcpu *vcpu_exit_sync(struct vcpu *v)
+{
+	uint64_t esr = read_sysreg(esr_el2);
+	unsigned ec = ESR_EC(esr);
+
+	exit_handler_fn fn = exit_handlers[ec];
+
+	v->exits[ec]++;
+	(fn ? fn : handle_unknown)(v, esr);
+	if (__builtin_expect(v->serror_pending, 0))
+		return contain_serror(v);
+	return sched_next(v);
+}
+
+struct vcpu *vcpu_exit_irq(struct vcpu *v)
+{
+	v->exits[EXIT_IRQ]++;
+	irq_handle_pending();
+	if (__builtin_expect(v->serror_pending, 0))
+		return contain_serror(v);
+	return sched_next(v);
+}
+
+struct vcpu *vcpu_exit_serror_or_fiq(struct vcpu *v, int serror)
+{
+	if (serror)
+		return contain_serror(v);
+	v->exits[EXIT_FIQ]++;
+	return sched_next(v);
+}
+
+/* An SError taken at EL2: inside an exit's window it belongs to the guest
+ * that just ran; anywhere else it is the hypervisor's and fatal. */
+void hyp_serror(struct trap_frame *f)
+{
+	for (const uint64_t *w = __serror_windows_start; w < __serror_windows_end; w += 2) {
+		if (f->elr >= w[0] && f->elr <= w[1] && this_cpu()->current) {
+			this_cpu()->current->serror_pending = true;
+			return;
+		}
+	}
+	el2_fatal_exception(f, 7);
+}

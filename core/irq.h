@@ -1,0 +1,16 @@
+/* Physical interrupts taken by the hypervisor: a handler per INTID. */
+#ifndef HB_CORE_IRQ_H
+#define HB_CORE_IRQ_H
+
+#include "lib/types.h"
+
+#define IRQ_TABLE_SIZE 1024
+
+/* `source_cpu` is the sending core's logical index for SGIs, else -1. */
+typedef void (*irq_handler_fn)(unsigned intid, int source_cpu, void *ctx);
+
+void irq_register(unsigned intid, irq_handler_fn fn, void *ctx);
+/* Acknowledges and handles everything pending on this core. */
+void irq_handle_pending(void);
+
+#endif

@@ -1,0 +1,128 @@
+/* The vCPU scheduler. For now every core runs the vCPUs pinned to it in
+ * round-robin order, switching only when the running one stops, blocks in
+ * WFI or turns itself off; an idle core sleeps in WFI. */
+#include "core/sched.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/vcpu_arch.h"
+#include "core/irq.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "drivers/gicv2.h"
+
+void vcpu_first_entry(struct vcpu *v, uint64_t stack_top) __attribute__((noreturn));
+extern uint8_t hyp_stacks[MAX_CPUS][HYP_STACK_SIZE];
+
+void sched_attach(struct vcpu *v)
+{
+	struct cpu *c = &cpus[v->pcpu];
+	struct vcpu **link = &c->runqueue;
+
+	while (*link)
+		link = &(*link)->next_on_core;
+	v->next_on_core = NULL;
+	*link = v;
+}
+
+void sched_kick(struct vcpu *v)
+{
+	struct cpu *c = &cpus[v->pcpu];
+
+	c->need_resched = true;
+	if (c != this_cpu())
+		gic_send_sgi(c->gic_mask, SGI_KICK);
+}
+
+void sched_wake(struct vcpu *v)
+{
+	if (v->state == VCPU_BLOCKED)
+		v->state = VCPU_RUNNABLE;
+	sched_kick(v);
+}
+
+static void on_kick(unsigned intid, int source, void *ctx)
+{
+	this_cpu()->need_resched = true;
+}
+
+/* A CPU_ON accepted by PSCI becomes a fresh vCPU here, on its own core. */
+static void start_pending(struct vcpu *v)
+{
+	if (!v->on_pending || v->vm->state != VM_RUNNING)
+		return;
+	v->on_pending = false;
+	vcpu_arch_reset(v, v->on_entry, v->on_context);
+	if (v->loaded)
+		v->loaded = false;	/* reload the reset EL1 state */
+	v->state = VCPU_RUNNABLE;
+}
+
+static struct vcpu *pick(struct vcpu *prev)
+{
+	struct cpu *c = this_cpu();
+	struct vcpu *start = prev && prev->next_on_core ? prev->next_on_core : c->runqueue;
+	struct vcpu *v = start;
+
+	if (!v)
+		return NULL;
+	do {
+		start_pending(v);
+		if (v->state == VCPU_RUNNABLE)
+			return v;
+		v = v->next_on_core ? v->next_on_core : c->runqueue;
+	} while (v != start);
+	return NULL;
+}
+
+/* WFI may end spuriously, so waking every blocked vCPU on this core after
+ * any interrupt is correct; the vGIC narrows it to vCPUs with work. */
+static void wake_blocked(void)
+{
+	for (struct vcpu *v = this_cpu()->runqueue; v; v = v->next_on_core) {
+		if (v->state == VCPU_BLOCKED)
+			v->state = VCPU_RUNNABLE;
+	}
+}
+
+static void switch_to(struct cpu *c, struct vcpu *next)
+{
+	struct vcpu *prev = c->current;
+
+	if (prev && prev != next && prev->loaded)
+		vcpu_arch_save(prev);
+	if (!next->loaded)
+		vcpu_arch_load(next);
+	c->current = next;
+}
+
+struct vcpu *sched_pick_slow(struct vcpu *prev)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		struct vcpu *next;
+
+		c->need_resched = false;
+		next = pick(prev);
+		if (next) {
+			switch_to(c, next);
+			return next;
+		}
+		/* Nothing to run: sleep until an interrupt. A wake-up that
+		 * arrives before the WFI leaves it pending, so WFI returns. */
+		irq_enable();
+		wfi();
+		irq_disable();
+		wake_blocked();
+	}
+}
+
+void sched_run_core(void)
+{
+	struct cpu *c = this_cpu();
+	struct vcpu *v;
+
+	irq_register(SGI_KICK, on_kick, NULL);
+	c->stack_top = (uint64_t)(uintptr_t)hyp_stacks[c->id] + HYP_STACK_SIZE;
+	v = sched_pick_slow(NULL);
+	vcpu_first_entry(v, c->stack_top);
+}

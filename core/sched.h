@@ -1,0 +1,25 @@
+/* Per-core vCPU scheduling: each vCPU is pinned to one physical core. */
+#ifndef HB_CORE_SCHED_H
+#define HB_CORE_SCHED_H
+
+#include "core/percpu.h"
+#include "core/vcpu.h"
+
+void sched_attach(struct vcpu *v);
+/* Makes v runnable (CPU_ON pending, or WFI ended) and nudges its core. */
+void sched_wake(struct vcpu *v);
+/* Makes v's core re-evaluate what it runs (e.g. its VM was stopped). */
+void sched_kick(struct vcpu *v);
+/* Called at the end of every exit: the vCPU to enter next. May idle. */
+struct vcpu *sched_pick_slow(struct vcpu *prev);
+/* Runs vCPUs on this core forever. */
+void sched_run_core(void) __attribute__((noreturn));
+
+static inline struct vcpu *sched_next(struct vcpu *prev)
+{
+	if (__builtin_expect(prev->state == VCPU_RUNNABLE && !this_cpu()->need_resched, 1))
+		return prev;
+	return sched_pick_slow(prev);
+}
+
+#endif

@@ -1,0 +1,115 @@
+/* SMCCC 1.1 call dispatch. The function ID's owner field picks the service;
+ * anything unknown answers NOT_SUPPORTED, never hangs or stops the VM. x4-x17
+ * are never written, as SMCCC 1.1 promises callers. */
+#include "core/smccc.h"
+#include "core/log.h"
+#include "core/psci.h"
+#include "core/vm.h"
+
+#define OWNER(fid)	(((fid) >> 24) & 0x3f)
+#define OWNER_ARCH	0
+#define OWNER_STANDARD	4
+#define OWNER_VENDOR_HYP 6
+#define FAST_CALL	BIT(31)
+
+static int64_t arch_features(uint32_t queried)
+{
+	switch (queried) {
+	case SMCCC_VERSION:
+	case SMCCC_ARCH_FEATURES:
+		return SMCCC_SUCCESS;
+	default:
+		/* WORKAROUND_1/2/3 included: HyperBerry implements none of them,
+		 * and claiming one would make Linux rely on it. */
+		return SMCCC_NOT_SUPPORTED;
+	}
+}
+
+static int64_t console_write(struct vcpu *v, ipa_t buf, uint64_t len)
+{
+	struct vm *vm = v->vm;
+	const char *s;
+
+	if (len > HB_CONSOLE_WRITE_MAX || !vm_ipa_in_ram(vm, buf, len ? len : 1))
+		return SMCCC_INVALID_PARAMETER;
+	s = vm_ipa_to_hva(vm, buf);
+	spin_lock(&vm->vuart_lock);
+	for (uint64_t i = 0; i < len; i++)
+		vm_console_putc(vm, s[i]);
+	spin_unlock(&vm->vuart_lock);
+	return (int64_t)len;
+}
+
+static void hb_call(struct vcpu *v, uint32_t fid)
+{
+	uint64_t *x = v->regs.x;
+
+	switch (fid) {
+	case HB_CALL_VERSION:
+		x[0] = HB_VERSION_VALUE;
+		break;
+	case HB_CALL_VM_ID:
+		x[0] = v->vm->id;
+		break;
+	case HB_CALL_CONSOLE_PUTC:
+		spin_lock(&v->vm->vuart_lock);
+		vm_console_putc(v->vm, (char)x[1]);
+		spin_unlock(&v->vm->vuart_lock);
+		x[0] = SMCCC_SUCCESS;
+		break;
+	case HB_CALL_CONSOLE_WRITE:
+		x[0] = (uint64_t)console_write(v, x[1], x[2]);
+		break;
+	case HB_CALL_COUNT_QUERY:
+		x[0] = 4;
+		break;
+	case HB_CALL_UID_QUERY:
+		/* HyperBerry's service UUID 6b2a1f3e-8d4c-4b7a-9e51-0c2f7d9a4e63. */
+		x[0] = 0x6b2a1f3e;
+		x[1] = 0x4b7a8d4c;
+		x[2] = 0x2f0c519e;
+		x[3] = 0x634e9a7d;
+		break;
+	case HB_CALL_REVISION_QUERY:
+		x[0] = 1;
+		x[1] = 0;
+		break;
+	default:
+		x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		break;
+	}
+}
+
+void smccc_handle(struct vcpu *v)
+{
+	uint64_t *x = v->regs.x;
+	uint32_t fid = (uint32_t)x[0];
+
+	/* A 64-bit function ID with non-zero upper bits is not SMCCC. */
+	if (x[0] >> 32 || !(fid & FAST_CALL))
+		goto unknown;
+	switch (OWNER(fid)) {
+	case OWNER_VENDOR_HYP:
+		hb_call(v, fid);
+		return;
+	case OWNER_ARCH:
+		if (fid == SMCCC_VERSION)
+			x[0] = 0x10001;	/* 1.1 */
+		else if (fid == SMCCC_ARCH_FEATURES)
+			x[0] = (uint64_t)arch_features((uint32_t)x[1]);
+		else
+			goto unknown;
+		return;
+	case OWNER_STANDARD:
+		if (psci_handle(v, fid))
+			return;
+		goto unknown;
+	default:
+		goto unknown;
+	}
+unknown:
+	if (vm_log_once(v->vm, LOG_ONCE_UNKNOWN_CALL))
+		log_info("vm \"%s\": unknown SMCCC function 0x%lx -> NOT_SUPPORTED (logged once)",
+			 v->vm->name, x[0]);
+	x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+}

@@ -1,0 +1,240 @@
+/* VM life cycle: RAM carve-out and Stage-2 map, image loading from the
+ * pristine package copy, start, stop, restart and crash containment. */
+#include "core/vm.h"
+#include "arch/aarch64/cache.h"
+#include "arch/aarch64/esr.h"
+#include "arch/aarch64/stage2.h"
+#include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/timer.h"
+#include "arch/aarch64/vcpu_arch.h"
+#include "core/hyp.h"
+#include "core/log.h"
+#include "core/panic.h"
+#include "core/percpu.h"
+#include "core/sched.h"
+#include "drivers/gicv2.h"
+#include "lib/check.h"
+#include "lib/string.h"
+
+struct vm vms[MAX_VMS];
+unsigned vm_count;
+static spinlock_t palloc_lock = SPINLOCK_INIT;
+
+bool vm_log_once(struct vm *vm, enum vm_log_once event)
+{
+	bool first = !(vm->logged_once & event);
+
+	vm->logged_once |= event;
+	return first;
+}
+
+static uint64_t *s2_alloc_table(void *ctx)
+{
+	paddr_t pa;
+
+	spin_lock(&palloc_lock);
+	pa = palloc_alloc(&hyp.palloc, 0);
+	spin_unlock(&palloc_lock);
+	if (!pa)
+		return NULL;
+	memset((void *)(uintptr_t)pa, 0, PAGE_SIZE);
+	return (uint64_t *)(uintptr_t)pa;
+}
+
+static void s2_free_table(void *ctx, uint64_t *table)
+{
+	spin_lock(&palloc_lock);
+	palloc_free(&hyp.palloc, (paddr_t)(uintptr_t)table, 0);
+	spin_unlock(&palloc_lock);
+}
+
+static const struct pt_ops s2_ops = {
+	.alloc_table = s2_alloc_table,
+	.free_table = s2_free_table,
+	.sync = stage2_sync,
+	.invalidate = stage2_invalidate,
+	.table_pa = stage2_table_pa,
+	.table_va = stage2_table_va,
+};
+
+struct vm *vm_create(const char *name, ipa_t ram_ipa, uint64_t ram_size, unsigned vcpu_count,
+		     const unsigned *affinity)
+{
+	struct vm *vm;
+	uint64_t align = ram_size >= GiB(1) ? GiB(1) : MiB(2);
+	uint64_t *root;
+
+	if (vm_count == MAX_VMS)
+		panic("more than %u VMs", MAX_VMS);
+	vm = &vms[vm_count];
+	memset(vm, 0, sizeof(*vm));
+	vm->id = vm_count;
+	vm->vmid = (uint8_t)(vm_count + 1);	/* VMID 0 is never a guest's */
+	strncpy_bounded(vm->name, name, sizeof(vm->name));
+	vm->ram_ipa = ram_ipa;
+	vm->ram_size = ram_size;
+
+	spin_lock(&palloc_lock);
+	/* Same alignment in PA as in IPA, so Stage-2 can use blocks. */
+	vm->ram_pa = palloc_alloc_contig(&hyp.palloc, ram_size, align);
+	root = (uint64_t *)(uintptr_t)palloc_alloc(&hyp.palloc, 1);
+	spin_unlock(&palloc_lock);
+	if (!vm->ram_pa || !root)
+		panic("vm \"%s\": cannot allocate %lu MiB of RAM", name, ram_size >> 20);
+	if (pt_init(&vm->s2, root, 1, 1024, STAGE2_IPA_BITS, &s2_ops, vm))
+		panic("vm \"%s\": Stage-2 init failed", name);
+	vm->vttbr = ((uint64_t)vm->vmid << 48) | (uint64_t)(uintptr_t)root;
+	if (pt_map(&vm->s2, ram_ipa, vm->ram_pa, ram_size, pt_s2_attrs(PT_S2_RAM)))
+		panic("vm \"%s\": Stage-2 map of RAM failed", name);
+	stage2_flush_vmid(vm);
+
+	vm->vcpu_count = vcpu_count;
+	for (unsigned i = 0; i < vcpu_count; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v->pcpu = affinity[i];
+		v->vmpidr = BIT(31) | i;	/* Aff0 = vCPU index, as in the guest DT */
+		v->state = VCPU_OFF;
+		sched_attach(v);
+	}
+	vm_count++;
+	log_info("vm \"%s\": %lu MiB RAM at IPA 0x%lx (PA 0x%lx), %u vCPU(s), VMID %u", name,
+		 ram_size >> 20, ram_ipa, vm->ram_pa, vcpu_count, vm->vmid);
+	return vm;
+}
+
+int vm_map_device(struct vm *vm, ipa_t ipa, paddr_t pa, uint64_t size)
+{
+	return pt_map(&vm->s2, ipa, pa, size, pt_s2_attrs(PT_S2_DEVICE));
+}
+
+void vm_set_images(struct vm *vm, const struct vm_image *kernel, const struct vm_image *dtb,
+		   const struct vm_image *initrd, ipa_t entry)
+{
+	vm->kernel = *kernel;
+	if (dtb)
+		vm->dtb = *dtb;
+	if (initrd)
+		vm->initrd = *initrd;
+	vm->entry_ipa = entry;
+}
+
+static void load_image(struct vm *vm, const struct vm_image *img)
+{
+	void *dst;
+
+	if (!img->data || !img->size)
+		return;
+	CHECK(vm_ipa_in_ram(vm, img->ipa, img->size));
+	dst = vm_ipa_to_hva(vm, img->ipa);
+	memcpy(dst, img->data, img->size);
+}
+
+/* Fresh RAM for every run: a guest with caches off must never read an
+ * earlier run's data, and a booted kernel overwrites its own image. */
+static void load_ram(struct vm *vm)
+{
+	void *ram = (void *)(uintptr_t)vm->ram_pa;
+
+	memset(ram, 0, vm->ram_size);
+	load_image(vm, &vm->kernel);
+	load_image(vm, &vm->dtb);
+	load_image(vm, &vm->initrd);
+	/* The guest starts with its MMU and caches off: it reads memory. */
+	dcache_clean_range(ram, vm->ram_size);
+	icache_inval_all();
+}
+
+void vm_start(struct vm *vm)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+
+	spin_lock(&vm->lock);
+	load_ram(vm);
+	vm->logged_once = 0;
+	vm->cntvoff = timer_now();
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].state = VCPU_OFF;
+		vm->vcpus[i].on_pending = false;
+	}
+	boot->on_entry = vm->entry_ipa;
+	boot->on_context = vm->dtb.size ? vm->dtb.ipa : 0;
+	boot->on_pending = true;
+	vm->state = VM_RUNNING;
+	spin_unlock(&vm->lock);
+	log_info("vm \"%s\": started (entry 0x%lx)", vm->name, vm->entry_ipa);
+	sched_wake(boot);
+}
+
+void vm_stop(struct vm *vm, const char *why)
+{
+	spin_lock(&vm->lock);
+	vm->state = VM_STOPPED;
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		vm->vcpus[i].state = VCPU_STOPPED;
+		vm->vcpus[i].on_pending = false;
+	}
+	spin_unlock(&vm->lock);
+	/* Cores running its other vCPUs notice at their next exit. */
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		sched_kick(&vm->vcpus[i]);
+	log_info("vm \"%s\": stopped (%s)", vm->name, why);
+}
+
+void vm_restart(struct vm *vm, const char *why)
+{
+	vm_stop(vm, why);
+	vm->restarts++;
+	stage2_flush_vmid(vm);
+	vm_start(vm);
+}
+
+void vm_crash(struct vcpu *v, const char *why, uint64_t esr)
+{
+	struct vm *vm = v->vm;
+	char desc[160];
+
+	esr_describe(esr, desc, sizeof(desc));
+	log_err("vm \"%s\" vCPU %u crashed: %s", vm->name, v->id, why);
+	log_err("  %s", desc);
+	log_err("  ESR_EL2 0x%016lx  ELR 0x%016lx  PSTATE 0x%08lx", esr, v->regs.pc, v->regs.pstate);
+	log_err("  FAR_EL2 0x%016lx  HPFAR_EL2 0x%016lx", read_sysreg(far_el2),
+		read_sysreg(hpfar_el2));
+	log_err("  VBAR_EL1 0x%016lx  SCTLR_EL1 0x%08lx  x0 0x%lx  x30 0x%lx",
+		read_sysreg(vbar_el1), read_sysreg(sctlr_el1), v->regs.x[0], v->regs.x[30]);
+	vm->state = VM_CRASHED;
+	vm_stop(vm, "crashed");
+}
+
+struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (mpidr_affinity(vm->vcpus[i].vmpidr) == mpidr_affinity(mpidr))
+			return &vm->vcpus[i];
+	}
+	return NULL;
+}
+
+/* Guest console output, one line at a time with the VM's name in front so
+ * several VMs sharing one UART stay readable. */
+void vm_console_putc(struct vm *vm, char c)
+{
+	if (c == '\r')
+		return;
+	if (c != '\n' && vm->out_len < sizeof(vm->out_line) - 1) {
+		vm->out_line[vm->out_len++] = c;
+		return;
+	}
+	console_lock();
+	console_write_raw("[", 1);
+	console_write_raw(vm->name, strlen(vm->name));
+	console_write_raw("] ", 2);
+	console_write_raw(vm->out_line, vm->out_len);
+	console_write_raw("\n", 1);
+	console_unlock();
+	vm->out_len = 0;
+	if (c != '\n')
+		vm->out_line[vm->out_len++] = c;
+}

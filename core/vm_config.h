@@ -1,0 +1,86 @@
+/* What a VM is made of, as read and validated from the boot package by
+ * config_parse(): static, bounded, and ready for VM creation to use as is. */
+#ifndef HB_CORE_VM_CONFIG_H
+#define HB_CORE_VM_CONFIG_H
+
+#include "core/config_limits.h"
+#include "lib/types.h"
+
+#define VM_NAME_MAX			15	/* characters, without the NUL */
+#define VM_MAX_PASSTHROUGH_MMIO		4
+#define VM_MAX_PASSTHROUGH_IRQS		16
+
+/* Guest-visible windows of the emulated devices (IPA space). The GICv2 CPU
+ * interface is 8 KiB because GICC_DIR sits at 0x1000; it is backed by the
+ * physical GICV frame. */
+#define VM_VUART_SIZE			0x1000
+#define VM_VGICD_SIZE			0x1000
+#define VM_VGICC_SIZE			0x2000
+
+/* RAM is mapped with 2 MiB Stage-2 blocks, and Linux wants its Image on a
+ * 2 MiB boundary. */
+#define VM_RAM_ALIGN			MiB(2)
+/* Linux refuses a DTB larger than this (Documentation/arch/arm64/booting.rst). */
+#define VM_DTB_MAX_SIZE			MiB(2)
+
+#define CONFIG_DEFAULT_TIME_SLICE_US	10000
+#define CONFIG_MIN_TIME_SLICE_US	100
+#define CONFIG_MAX_TIME_SLICE_US	1000000
+
+enum vm_kernel_format {
+	VM_KERNEL_FLAT,		/* raw bytes, copied as is */
+	VM_KERNEL_ARM64_IMAGE,	/* "ARM\x64" header: text_offset and image_size apply */
+};
+
+/* One package file placed in guest RAM. */
+struct vm_image {
+	bool present;
+	uint32_t file;		/* index in the package file table */
+	uint64_t file_size;	/* bytes to copy */
+	ipa_t load_ipa;		/* where the file's first byte goes */
+	uint64_t footprint;	/* bytes reserved from load_ipa: >= file_size (an Image's bss) */
+};
+
+struct vm_mmio_passthrough {
+	paddr_t pa;
+	uint64_t size;
+	ipa_t ipa;
+};
+
+struct vm_config {
+	char name[VM_NAME_MAX + 1];
+
+	struct vm_image kernel;
+	enum vm_kernel_format kernel_format;
+	uint64_t kernel_flags;		/* arm64 Image header flags; 0 for a flat binary */
+	ipa_t entry_ipa;
+	struct vm_image dtb;		/* optional */
+	struct vm_image initrd;		/* optional */
+
+	ipa_t ram_ipa;
+	uint64_t ram_size;
+
+	unsigned vcpu_count;
+	unsigned cpu_affinity[MAX_VCPUS_PER_VM];	/* logical physical core of each vCPU */
+
+	bool has_vuart;
+	ipa_t vuart_ipa;
+	uint32_t vuart_irq;		/* INTID, 0 when the vUART has no interrupt */
+
+	bool has_vgic;
+	ipa_t vgicd_ipa;
+	ipa_t vgicc_ipa;
+
+	unsigned mmio_count;
+	struct vm_mmio_passthrough mmio[VM_MAX_PASSTHROUGH_MMIO];
+	unsigned irq_count;
+	uint32_t irqs[VM_MAX_PASSTHROUGH_IRQS];	/* physical SPIs, routed 1:1 as virtual */
+};
+
+struct hyp_config {
+	uint32_t time_slice_us;
+	unsigned vm_count;
+	struct vm_config vms[MAX_VMS];
+};
+
+#endif

@@ -1,0 +1,84 @@
+"""Boots QEMU under pexpect for integration tests: every wait has a time-out
+and the QEMU process is always killed, even when a test fails."""
+import os
+import re
+import shlex
+import time
+
+import pexpect
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("HB_BUILD", "build/qemu-virt"))
+HYP_BIN = os.path.join(BUILD, "hyperberry.bin")
+
+QEMU_VIRT = ("qemu-system-aarch64 -M virt,virtualization=on,gic-version=2 "
+             "-cpu cortex-a72 -smp 4 -m 2G -nographic")
+
+
+class Machine:
+    """One QEMU run. Use as a context manager so QEMU is always stopped."""
+
+    def __init__(self, args, timeout=30, logname=None):
+        self.cmd = args
+        self.timeout = timeout
+        logdir = os.path.join(ROOT, "build", "test-logs")
+        os.makedirs(logdir, exist_ok=True)
+        self.logpath = os.path.join(logdir, (logname or "qemu") + ".log")
+        self.child = None
+
+    def __enter__(self):
+        self.log = open(self.logpath, "w")
+        self.child = pexpect.spawn(self.cmd[0], self.cmd[1:], encoding="utf-8",
+                                   codec_errors="replace", timeout=self.timeout,
+                                   maxread=65536, searchwindowsize=None)
+        self.child.logfile_read = self.log
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.child is not None and self.child.isalive():
+            self.child.terminate(force=True)
+        if self.child is not None:
+            self.child.close(force=True)
+        self.log.close()
+
+    def expect(self, pattern, timeout=None):
+        """Waits for a regex; returns the match. Fails with the log tail."""
+        try:
+            self.child.expect(pattern, timeout=timeout or self.timeout)
+        except (pexpect.TIMEOUT, pexpect.EOF) as e:
+            raise AssertionError(
+                f"did not see {pattern!r} ({type(e).__name__}); output tail:\n"
+                + self.output()[-3000:]) from None
+        return self.child.match
+
+    def expect_exact(self, text, timeout=None):
+        return self.expect(re.escape(text), timeout)
+
+    def send(self, text):
+        self.child.send(text)
+
+    def output(self):
+        self.log.flush()
+        with open(self.logpath, errors="replace") as f:
+            return f.read()
+
+    def collect(self, seconds):
+        """Reads whatever arrives for `seconds` (for 'nothing more happens' checks)."""
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                self.child.expect(pexpect.TIMEOUT, timeout=max(0.1, end - time.time()))
+            except pexpect.EOF:
+                break
+        return self.output()
+
+
+def hyperberry(append=None, extra="", image=None, timeout=30, logname=None, smp=4):
+    cmd = QEMU_VIRT.replace("-smp 4", f"-smp {smp}") + f" -kernel {image or HYP_BIN} " + extra
+    args = shlex.split(cmd)
+    if append:
+        args += ["-append", append]
+    return Machine(args, timeout=timeout, logname=logname)

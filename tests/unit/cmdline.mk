@@ -1,0 +1,3 @@
+UNIT_TESTS += cmdline
+cmdline_SRCS := lib/cmdline.c tests/unit/test_cmdline.c
+cmdline_LIBS :=

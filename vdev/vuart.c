@@ -1,0 +1,66 @@
+/* Binds the emulated PL011 (vuart_pl011.c) to a VM: its MMIO window, its
+ * output to the shared console with the VM's name, its input from the
+ * console multiplexer. */
+#include "vdev/vuart.h"
+#include "core/vm.h"
+
+static bool vuart_read(void *dev, struct vcpu *v, uint64_t offset, unsigned size, uint64_t *val)
+{
+	struct vm *vm = dev;
+
+	if (size == 8)
+		return false;
+	spin_lock(&vm->vuart_lock);
+	*val = vuart_pl011_read(&vm->vuart, (uint32_t)offset, size);
+	spin_unlock(&vm->vuart_lock);
+	return true;
+}
+
+static bool vuart_write(void *dev, struct vcpu *v, uint64_t offset, unsigned size, uint64_t val)
+{
+	struct vm *vm = dev;
+
+	if (size == 8)
+		return false;
+	spin_lock(&vm->vuart_lock);
+	vuart_pl011_write(&vm->vuart, (uint32_t)offset, (uint32_t)val, size);
+	spin_unlock(&vm->vuart_lock);
+	vuart_update_irq(vm);
+	return true;
+}
+
+static const struct mmio_ops vuart_ops = {
+	.read = vuart_read,
+	.write = vuart_write,
+};
+
+/* Called with vuart_lock held (from inside vuart_pl011_write). */
+static void vuart_tx(void *ctx, char c)
+{
+	vm_console_putc(ctx, c);
+}
+
+int vm_add_vuart(struct vm *vm, ipa_t base, unsigned irq)
+{
+	vuart_pl011_init(&vm->vuart, vuart_tx, vm);
+	vm->has_vuart = true;
+	vm->vuart_irq = irq;
+	return mmio_register(&vm->mmio, base, VUART_PL011_MMIO_SIZE, &vuart_ops, vm, "vuart");
+}
+
+void vuart_input(struct vm *vm, char c)
+{
+	if (!vm->has_vuart)
+		return;
+	spin_lock(&vm->vuart_lock);
+	vuart_pl011_rx_push(&vm->vuart, c);
+	spin_unlock(&vm->vuart_lock);
+	vuart_update_irq(vm);
+}
+
+void vuart_update_irq(struct vm *vm)
+{
+	/* The level feeds the virtual GIC once it exists (interrupt issue);
+	 * until then the guest polls. */
+	(void)vm;
+}
