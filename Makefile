@@ -23,7 +23,7 @@ include boards/$(BOARD)/board.mk
 # unaligned one faults. Exit paths touch only aligned structures, so it costs
 # nothing measurable there.
 TARGET_CFLAGS := -std=c11 -O2 -g -ffreestanding -nostdlib -fno-builtin \
-	-mgeneral-regs-only -mstrict-align -fno-stack-protector -fno-pic -fno-pie \
+	-mgeneral-regs-only -mstrict-align -mno-outline-atomics -fno-stack-protector -fno-pic -fno-pie \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-Wall -Wextra -Werror -Wno-unused-parameter -I. -Iboards/$(BOARD) \
 	-DHB_VERSION='"$(GIT_VERSION)"' -DHB_BOARD='"$(BOARD)"' $(BOARD_CFLAGS)
@@ -111,6 +111,9 @@ $(BUILD)/hyperberry.elf: $(HYP_OBJS) $(BUILD)/linker.ld $(BUILD)/obj/symbols.o
 $(BUILD)/hyperberry.bin: $(BUILD)/hyperberry.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 	@echo "  IMAGE   $@"
+
+# Flags live here: a change to them rebuilds everything.
+$(HYP_OBJS): Makefile boards/$(BOARD)/board.mk
 
 -include $(HYP_OBJS:.o=.d)
 

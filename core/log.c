@@ -22,15 +22,40 @@ void log_enter_panic_mode(void)
 	panic_mode = true;
 }
 
+/* In panic mode the normal lock may be held by a core that will never
+ * release it: dying cores use a second lock whose wait is bounded, so their
+ * reports stay whole lines but can never hang. */
+static volatile uint32_t panic_lock;
+static bool panic_lock_held[MAX_CPUS];
+
 void console_lock(void)
 {
-	if (locking_enabled && !panic_mode)
+	if (!locking_enabled)
+		return;
+	if (!panic_mode) {
 		spin_lock(&console_spinlock);
+		return;
+	}
+	for (unsigned spins = 0; spins < 10000000; spins++) {
+		if (!__atomic_exchange_n(&panic_lock, 1, __ATOMIC_ACQUIRE)) {
+			panic_lock_held[this_cpu() ? this_cpu()->id : 0] = true;
+			return;
+		}
+	}
 }
 
 void console_unlock(void)
 {
-	if (locking_enabled && !panic_mode)
+	unsigned self = this_cpu() ? this_cpu()->id : 0;
+
+	if (!locking_enabled)
+		return;
+	if (panic_lock_held[self]) {
+		panic_lock_held[self] = false;
+		__atomic_store_n(&panic_lock, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	if (!panic_mode)
 		spin_unlock(&console_spinlock);
 }
 

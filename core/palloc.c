@@ -249,8 +249,8 @@ static int check_block(const struct palloc *pa, paddr_t addr, unsigned order,
 	if (meta_kind(meta) != KIND_INTERIOR)
 		return -PALLOC_EORDER;
 
-	/* A page inside a block: the block's head is the first aligned
-	 * address below whose order reaches back over `addr`. */
+	/* A page inside a block. Aligning down ever further first lands on
+	 * pages of that same block, all 0, then on its head. */
 	for (unsigned o = 1; o <= PALLOC_MAX_ORDER; o++) {
 		paddr_t head = ALIGN_DOWN(addr, block_bytes(o));
 		uint8_t head_meta;
@@ -258,7 +258,7 @@ static int check_block(const struct palloc *pa, paddr_t addr, unsigned order,
 		if (head < r->base)
 			break;
 		head_meta = *meta_of(r, head);
-		if (head_meta != META_INTERIOR && meta_order(head_meta) >= o) {
+		if (head_meta != META_INTERIOR) {
 			return meta_kind(head_meta) == KIND_FREE ? -PALLOC_EDOUBLEFREE
 								 : -PALLOC_EORDER;
 		}

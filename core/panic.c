@@ -3,6 +3,7 @@
 #include "core/panic.h"
 #include "core/log.h"
 #include "core/percpu.h"
+#include "core/smp.h"
 #include "drivers/gicv2.h"
 #include "arch/aarch64/sysreg.h"
 
@@ -81,21 +82,33 @@ void stop_this_core(void)
 {
 	struct cpu *c = this_cpu();
 
+	log_enter_panic_mode();
 	if (c) {
-		c->stopped = true;
 		log_err("cpu%u stopped", c->id);
+		dsb(ish);
+		c->stopped = true;
 	}
 	halt_forever();
+}
+
+static unsigned stopped_count(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cpu_count; i++)
+		n += cpus[i].stopped;
+	return n;
 }
 
 void stop_all_cores(void)
 {
 	if (gic.gicd)
 		gic_send_sgi_others(SGI_STOP);
-	/* Give the others a moment to print their "stopped" lines. */
-	for (volatile unsigned i = 0; i < 2000000; i++)
+	/* Bounded wait for the others to acknowledge (a core spinning with
+	 * interrupts masked never will). */
+	for (volatile unsigned i = 0; i < 50000000 && stopped_count() + 1 < smp_online_count(); i++)
 		;
-	log_err("HyperBerry halted");
+	log_err("HyperBerry halted: %u of %u cores stopped", stopped_count() + 1, smp_online_count());
 	stop_this_core();
 }
 

@@ -22,13 +22,13 @@ static void report(const char *name, bool pass, const char *detail)
 	log_info("SELFTEST %s: %s %s", name, pass ? "PASS" : "FAIL", detail);
 }
 
-static void test_fault_undef(void)
+static __attribute__((noinline)) void test_fault_undef(void)
 {
 	log_info("selftest: executing an undefined instruction at EL2");
 	__asm__ volatile("udf #0x42");
 }
 
-static void test_fault_dabort(void)
+static __attribute__((noinline)) void test_fault_dabort(void)
 {
 	/* Inside the 39-bit EL2 VA space but never mapped. */
 	volatile uint64_t *unmapped = (volatile uint64_t *)0x7000000000ULL;

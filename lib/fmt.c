@@ -204,7 +204,7 @@ static void format_integer(struct fmt_out *out, const struct fmt_spec *spec, uin
 	const char *digit_chars = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char digits[24];	/* 64 bits in octal is 22 digits */
 	int digit_count = 0;
-	char prefix[2];
+	char prefix[3];		/* sign, or "0x" */
 	int prefix_len = 0;
 	int zeros = 0;
 	bool nonzero = magnitude != 0;

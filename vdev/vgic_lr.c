@@ -49,12 +49,13 @@ static struct vgic_irq *lr_irq(struct vgic *vgic, unsigned vcpu, unsigned n)
 }
 
 /* The distributor still has work for this INTID that cannot share the LR, so
- * ask to hear when the guest deactivates it. Level lines are re-sampled then. */
+ * ask to hear when the guest deactivates it: a level line still high must be
+ * re-sampled then (a later rise reaches the LR through lr_refresh). */
 static bool irq_needs_eoi(const struct vgic_irq *irq)
 {
 	if (irq->intid < VGIC_NR_SGIS)
 		return irq->sgi_sources != 0;
-	return !irq->edge || irq->phys_owned;
+	return (!irq->edge && irq->line) || irq->phys_owned;
 }
 
 static uint32_t lr_release(struct vgic *vgic, unsigned vcpu, unsigned n, struct vgic_irq *irq)

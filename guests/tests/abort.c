@@ -148,12 +148,18 @@ RT_EL0_TEXT static uint64_t el0_add_one(uint64_t x)
 	return x + 1;
 }
 
+RT_EL0_TEXT static uint64_t el0_exit_early(uint64_t x)
+{
+	rt_el0_exit(x * 3);
+}
+
 void test_main(void)
 {
 	const uint64_t ram_end = rt_ram_base() + rt_ram_size();
 	const bool hb = rt_under_hyperberry();
 
 	CHECK_EQ("el0_round_trip", 42, rt_run_el0(el0_add_one, 41));
+	CHECK_EQ("el0_exit_call", 0x33, rt_run_el0(el0_exit_early, 0x11));
 	if (ram_end > HIGH_IPA || ram_end > RT_EL0_PROBE_WINDOW)
 		rt_abort("RAM reaches the test addresses; shrink the VM below 1008 MiB");
 

@@ -27,8 +27,9 @@ def _expect_fatal_report(m, ec_pattern):
     m.expect(r"x30 0x[0-9a-f]{16}")
     m.expect(r"backtrace:")
     m.expect(r"#0 0x[0-9a-f]+ test_fault_\w+\+0x")
-    m.expect(r"#\d 0x[0-9a-f]+ selftest_run\+0x")
-    m.expect(r"HyperBerry halted")
+    m.expect(r"#\d 0x[0-9a-f]+ hyp_main_primary\+0x")
+    m.expect(r"HyperBerry halted: 4 of 4 cores stopped")
+    m.expect(r"cpu0 stopped")
     out = m.output()
     stopped = set(re.findall(r"cpu(\d) stopped", out))
     assert stopped == {"0", "1", "2", "3"}, out[-2000:]
