@@ -3,12 +3,14 @@
 #include "arch/aarch64/mmu.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
+#include "core/boot_vms.h"
 #include "core/hyp.h"
 #include "core/irq.h"
 #include "core/log.h"
 #include "core/palloc.h"
 #include "core/panic.h"
 #include "core/percpu.h"
+#include "core/sched.h"
 #include "core/selftest.h"
 #include "core/smp.h"
 #include "drivers/gicv2.h"
@@ -23,6 +25,9 @@ extern char __image_start[], __image_end[];
 
 struct hyp_state hyp;
 static struct dt boot_dt;
+static struct package boot_pkg;
+static bool have_pkg;
+static volatile bool vms_ready;
 
 static void read_memory_map(const struct dt *dt)
 {
@@ -47,6 +52,9 @@ static void read_memory_map(const struct dt *dt)
 	}
 	reserved[nres].base = (uint64_t)(uintptr_t)__image_start;
 	reserved[nres].size = (uint64_t)(uintptr_t)(__image_end - __image_start);
+	/* The boot package (config and pristine guest images) follows .bss. */
+	if (have_pkg)
+		reserved[nres].size += ALIGN_UP(boot_pkg.total_size, PAGE_SIZE);
 	int nfree = memrange_subtract(hyp.ram, hyp.ram_count, reserved, (unsigned)nres + 1,
 				      hyp.free_ram, MAX_MEM_RANGES);
 	if (nfree < 0)
@@ -120,6 +128,7 @@ void hyp_main_primary(paddr_t dtb)
 		panic("no usable device tree at 0x%lx: %s (boot with the .bin image, which receives the DTB in x0)",
 		      dtb, dt_strerror(err));
 	read_cmdline(&boot_dt);
+	have_pkg = boot_package_find(&boot_pkg);
 	read_memory_map(&boot_dt);
 	mmu_init_and_enable(hyp.ram, hyp.ram_count);
 	log_enable_locking();
@@ -129,11 +138,22 @@ void hyp_main_primary(paddr_t dtb)
 	gic_init_cpu_interface();
 	cpus[0].gic_mask = gic_this_cpu_mask();
 	cpus[0].online = true;
+	sched_init();
 	smp_boot_secondaries(&boot_dt);
 	print_banner();
 
 	selftest_run(&boot_dt, hyp.cmdline);
-	idle_loop();
+	if (!have_pkg) {
+		log_info("no boot package: no VMs to run (build one with `make image CONFIG=...`)");
+		idle_loop();
+	}
+	if (!boot_vms_create(&boot_pkg))
+		idle_loop();
+	dsb(ish);
+	vms_ready = true;
+	gic_send_sgi_others(SGI_KICK);
+	boot_vms_start();
+	sched_run_core();
 }
 
 void hyp_main_secondary(unsigned index)
@@ -145,5 +165,9 @@ void hyp_main_secondary(unsigned index)
 	cpus[index].online = true;
 	log_debug("core %u online (MPIDR 0x%lx)", index, cpus[index].mpidr);
 	selftest_secondary(index);
-	idle_loop();
+	irq_enable();
+	while (!vms_ready)
+		wfi();
+	irq_disable();
+	sched_run_core();
 }

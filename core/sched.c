@@ -116,12 +116,16 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 	}
 }
 
+void sched_init(void)
+{
+	irq_register(SGI_KICK, on_kick, NULL);
+}
+
 void sched_run_core(void)
 {
 	struct cpu *c = this_cpu();
 	struct vcpu *v;
 
-	irq_register(SGI_KICK, on_kick, NULL);
 	c->stack_top = (uint64_t)(uintptr_t)hyp_stacks[c->id] + HYP_STACK_SIZE;
 	v = sched_pick_slow(NULL);
 	vcpu_first_entry(v, c->stack_top);

@@ -5,6 +5,7 @@
 #include "core/percpu.h"
 #include "core/vcpu.h"
 
+void sched_init(void);
 void sched_attach(struct vcpu *v);
 /* Makes v runnable (CPU_ON pending, or WFI ended) and nudges its core. */
 void sched_wake(struct vcpu *v);

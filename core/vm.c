@@ -110,8 +110,8 @@ int vm_map_device(struct vm *vm, ipa_t ipa, paddr_t pa, uint64_t size)
 	return pt_map(&vm->s2, ipa, pa, size, pt_s2_attrs(PT_S2_DEVICE));
 }
 
-void vm_set_images(struct vm *vm, const struct vm_image *kernel, const struct vm_image *dtb,
-		   const struct vm_image *initrd, ipa_t entry)
+void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_blob *dtb,
+		   const struct vm_blob *initrd, ipa_t entry)
 {
 	vm->kernel = *kernel;
 	if (dtb)
@@ -121,7 +121,7 @@ void vm_set_images(struct vm *vm, const struct vm_image *kernel, const struct vm
 	vm->entry_ipa = entry;
 }
 
-static void load_image(struct vm *vm, const struct vm_image *img)
+static void load_image(struct vm *vm, const struct vm_blob *img)
 {
 	void *dst;
 

@@ -29,7 +29,7 @@ enum vm_log_once {
 	LOG_ONCE_UNKNOWN_CALL = 1u << 8,
 };
 
-struct vm_image {
+struct vm_blob {
 	const uint8_t *data;	/* pristine copy in the boot package */
 	uint64_t size;
 	ipa_t ipa;
@@ -49,7 +49,7 @@ struct vm {
 	uint64_t vttbr;
 	uint64_t cntvoff;
 
-	struct vm_image kernel, dtb, initrd;
+	struct vm_blob kernel, dtb, initrd;
 	ipa_t entry_ipa;
 
 	unsigned vcpu_count;
@@ -88,8 +88,8 @@ struct vm *vm_create(const char *name, ipa_t ram_ipa, uint64_t ram_size, unsigne
 		     const unsigned *affinity);
 int vm_add_vuart(struct vm *vm, ipa_t base, unsigned irq);
 int vm_map_device(struct vm *vm, ipa_t ipa, paddr_t pa, uint64_t size);
-void vm_set_images(struct vm *vm, const struct vm_image *kernel, const struct vm_image *dtb,
-		   const struct vm_image *initrd, ipa_t entry);
+void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_blob *dtb,
+		   const struct vm_blob *initrd, ipa_t entry);
 /* Loads the images into fresh RAM and makes vCPU 0 runnable. */
 void vm_start(struct vm *vm);
 /* Every vCPU stops; the VM's memory is kept for a later start. */

@@ -1,0 +1,100 @@
+/* From configuration to VMs: validate everything first (so a bad config
+ * never half-starts), then carve RAM, build Stage-2, register devices and
+ * start each VM's boot vCPU. */
+#include "core/boot_vms.h"
+#include "core/config.h"
+#include "core/hyp.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/smp.h"
+#include "core/vm.h"
+#include "drivers/gicv2.h"
+#include "vdev/vuart.h"
+#include "board.h"
+
+extern char __image_start[], __image_end[];
+
+static struct hyp_config config;
+
+bool boot_package_find(struct package *pkg)
+{
+	/* The package header is read before the MMU is on: package_open reads
+	 * byte-wise, and at most the header until the size is known. */
+	return package_open(__image_end, GiB(1), pkg) == 0;
+}
+
+static void report(void *ctx, const char *msg)
+{
+	log_err("%s", msg);
+}
+
+static struct vm_blob blob_of(const struct package *pkg, const struct vm_image *img)
+{
+	struct vm_blob b = { 0 };
+	struct package_file f;
+
+	if (img->present && package_file_at(pkg, img->file, &f) == 0) {
+		b.data = f.data;
+		b.size = img->file_size;
+		b.ipa = img->load_ipa;
+	}
+	return b;
+}
+
+static void create_vm(const struct package *pkg, const struct vm_config *c)
+{
+	struct vm *vm = vm_create(c->name, c->ram_ipa, c->ram_size, c->vcpu_count, c->cpu_affinity);
+	struct vm_blob kernel = blob_of(pkg, &c->kernel);
+	struct vm_blob dtb = blob_of(pkg, &c->dtb);
+	struct vm_blob initrd = blob_of(pkg, &c->initrd);
+
+	vm_set_images(vm, &kernel, &dtb, &initrd, c->entry_ipa);
+	if (c->has_vuart && vm_add_vuart(vm, c->vuart_ipa, c->vuart_irq))
+		log_err("vm \"%s\": vuart window rejected", c->name);
+	if (c->has_vgic && vm_map_device(vm, c->vgicc_ipa, gic.gicv, VM_VGICC_SIZE))
+		log_err("vm \"%s\": cannot map the GIC CPU interface", c->name);
+	for (unsigned i = 0; i < c->mmio_count; i++) {
+		if (vm_map_device(vm, c->mmio[i].ipa, c->mmio[i].pa, c->mmio[i].size))
+			log_err("vm \"%s\": cannot map passthrough region %u", c->name, i);
+	}
+}
+
+bool boot_vms_create(const struct package *pkg)
+{
+	struct palloc_stats st;
+	struct mem_range forbidden[MAX_MEM_RANGES + 3];
+	uint32_t forbidden_irqs[] = { 32 + BOARD_UART_SPI };
+	struct config_limits_in lim = { 0 };
+	unsigned nf = 0;
+	int errors;
+
+	palloc_get_stats(&hyp.palloc, &st);
+	for (unsigned i = 0; i < hyp.ram_count; i++)
+		forbidden[nf++] = hyp.ram[i];
+	forbidden[nf++] = (struct mem_range){ BOARD_GICD_BASE & ~0xffffUL, 0x50000 };
+	forbidden[nf++] = (struct mem_range){ BOARD_UART_BASE, BOARD_UART_SIZE };
+	lim.online_cpus = smp_online_count();
+	/* Page tables and per-VM bookkeeping need a little of the free RAM. */
+	lim.ram_available = st.free_pages * PAGE_SIZE - MiB(16);
+	lim.forbidden = forbidden;
+	lim.forbidden_count = nf;
+	lim.forbidden_irqs = forbidden_irqs;
+	lim.forbidden_irq_count = ARRAY_SIZE(forbidden_irqs);
+	lim.max_intid = gic.nr_irqs - 1;
+
+	errors = config_parse(pkg, &lim, &config, report, NULL);
+	if (errors) {
+		log_err("configuration refused (%d error%s): no VM started", errors,
+			errors == 1 ? "" : "s");
+		return false;
+	}
+	for (unsigned i = 0; i < config.vm_count; i++)
+		create_vm(pkg, &config.vms[i]);
+	return true;
+}
+
+void boot_vms_start(void)
+{
+	for (unsigned i = 0; i < vm_count; i++)
+		vm_start(&vms[i]);
+}
