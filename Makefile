@@ -37,11 +37,11 @@ HYP_DIRS := arch/aarch64 core lib vdev drivers boards/$(BOARD)
 HYP_SRCS := $(sort $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 
-.PHONY: all run test unit integration bench setup clean lint help hyp guests
+.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke
 all: hyp guests
 hyp: $(BUILD)/hyperberry.bin
 
-## make run            build, then boot HyperBerry in QEMU (Ctrl-A x quits QEMU)
+## make run            build, then boot HyperBerry with configs/default.dts in QEMU (Ctrl-] x quits)
 ## make test           every test: host unit tests, then QEMU integration tests
 ## make bench          exit-path benchmark (instructions, QEMU -icount), writes build/bench/results.csv
 ## make unit           host unit tests only (cmocka, ASan+UBSan)
@@ -49,18 +49,46 @@ hyp: $(BUILD)/hyperberry.bin
 ## make DEBUG=1 ...    build with assertions (DCHECK) enabled
 ## make BOARD=<board>  choose a board (boards/*); default qemu-virt
 QEMU := qemu-system-aarch64
-QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic
+# -echr: QEMU's own escape becomes Ctrl-] (Ctrl-] x quits), so Ctrl-A reaches
+# HyperBerry's console multiplexer.
+QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic -echr 0x1d
 export QEMU_BASE
+
+CONFIG ?= configs/default.dts
+IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
+
+## make image CONFIG=configs/x.dts   pack hypervisor + configuration + guest images into one bootable image
+image: all
+	$(Q)$(PYTHON) tools/mkimage.py --hyp $(BUILD)/hyperberry.bin --elf $(BUILD)/hyperberry.elf \
+		--config $(CONFIG) --out $(IMAGE)
 
 run:
 	$(Q)tools/setup.sh build run
+	$(Q)$(MAKE) --no-print-directory image
+	$(QEMU_BASE) -kernel $(IMAGE) $(if $(APPEND),-append "$(APPEND)")
+
+bench:
+	$(Q)tools/setup.sh build run test
 	$(Q)$(MAKE) --no-print-directory all
-	$(QEMU_BASE) -kernel $(BUILD)/hyperberry.bin $(if $(APPEND),-append "$(APPEND)")
+	$(Q)$(PYTHON) tools/bench.py --build $(BUILD)
+
+## make fuzz           run every libFuzzer target for FUZZ_SECONDS (default 60) each
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz:
+	$(Q)tools/setup.sh fuzz
+	$(Q)tools/fuzz.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# `make test` replays each fuzz target over its committed corpus plus a few
+# seconds of new inputs.
+fuzz-smoke:
+	$(Q)tools/fuzz.sh build/fuzz 5 $(FUZZ_TARGETS)
 
 test:
 	$(Q)tools/setup.sh build run test fuzz
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory integration
 
 integration:

@@ -5,6 +5,7 @@
 #include "drivers/pl011.h"
 #include "lib/fmt.h"
 #include "lib/spinlock.h"
+#include "lib/string.h"
 
 enum log_level log_threshold = LOG_INFO;
 
@@ -68,6 +69,31 @@ void console_write_raw(const char *s, size_t len)
 	}
 }
 
+/* Output of the VM that has input focus is streamed character by character
+ * (a shell prompt has no newline); whoever writes next ends that partial
+ * line first. Only touched with the console lock held. */
+static const void *partial_owner;
+
+void console_end_partial_line(void)
+{
+	if (partial_owner) {
+		console_write_raw("\n", 1);
+		partial_owner = NULL;
+	}
+}
+
+void console_stream_char(const void *owner, const char *prefix, char c)
+{
+	if (partial_owner != owner) {
+		console_end_partial_line();
+		console_write_raw(prefix, strlen(prefix));
+		partial_owner = owner;
+	}
+	console_write_raw(&c, 1);
+	if (c == '\n')
+		partial_owner = NULL;
+}
+
 struct line_buf {
 	char *buf;
 	size_t len, cap;
@@ -98,6 +124,7 @@ void log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		lb.buf[lb.len - 1] = '~'; /* mark a truncated line */
 	lb.buf[lb.len++] = '\n';
 	console_lock();
+	console_end_partial_line();
 	console_write_raw(lb.buf, lb.len);
 	console_unlock();
 }

@@ -27,5 +27,10 @@ void log_enter_panic_mode(void);
 void console_lock(void);
 void console_unlock(void);
 void console_write_raw(const char *s, size_t len);
+/* Ends a streamed partial line, if any (callers hold console_lock). */
+void console_end_partial_line(void);
+/* Writes one character of `owner`'s stream, starting a line with `prefix`
+ * when another writer came in between (callers hold console_lock). */
+void console_stream_char(const void *owner, const char *prefix, char c);
 
 #endif

@@ -4,6 +4,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "core/boot_vms.h"
+#include "core/console.h"
 #include "core/hyp.h"
 #include "core/irq.h"
 #include "core/log.h"
@@ -152,6 +153,7 @@ void hyp_main_primary(paddr_t dtb)
 	dsb(ish);
 	vms_ready = true;
 	gic_send_sgi_others(SGI_KICK);
+	console_input_init();
 	boot_vms_start();
 	sched_run_core();
 }

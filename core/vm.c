@@ -14,6 +14,7 @@
 #include "core/sched.h"
 #include "drivers/gicv2.h"
 #include "lib/check.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 struct vm vms[MAX_VMS];
@@ -223,11 +224,21 @@ void vm_console_putc(struct vm *vm, char c)
 {
 	if (c == '\r')
 		return;
+	if (vm->console_focus) {
+		char prefix[24];
+
+		fmt_snprintf(prefix, sizeof(prefix), "[%s] ", vm->name);
+		console_lock();
+		console_stream_char(vm, prefix, c);
+		console_unlock();
+		return;
+	}
 	if (c != '\n' && vm->out_len < sizeof(vm->out_line) - 1) {
 		vm->out_line[vm->out_len++] = c;
 		return;
 	}
 	console_lock();
+	console_end_partial_line();
 	console_write_raw("[", 1);
 	console_write_raw(vm->name, strlen(vm->name));
 	console_write_raw("] ", 2);

@@ -29,6 +29,8 @@ enum vm_log_once {
 	LOG_ONCE_UNKNOWN_CALL = 1u << 8,
 };
 
+#define VM_RX_QUEUE 256
+
 struct vm_blob {
 	const uint8_t *data;	/* pristine copy in the boot package */
 	uint64_t size;
@@ -60,6 +62,9 @@ struct vm {
 	struct vuart_pl011 vuart;
 	spinlock_t vuart_lock;	/* vUART state and out_line */
 	unsigned vuart_irq;
+	char rx_queue[VM_RX_QUEUE];		/* console input not yet in the vUART */
+	unsigned rx_head, rx_tail;
+	volatile bool console_focus;	/* its output is streamed unbuffered */
 	char out_line[128];
 	unsigned out_len;
 

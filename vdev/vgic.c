@@ -366,7 +366,28 @@ static uint32_t write_byte_field(struct vgic *vgic, unsigned vcpu, uint32_t off,
 
 enum irq_bit { BIT_ENABLED, BIT_PENDING, BIT_ACTIVE };
 
-static uint32_t read_bits(struct vgic *vgic, unsigned vcpu, unsigned first, enum irq_bit kind)
+/* An SPI held in another running vCPU's LR reads as of that vCPU's last
+ * exit. Guests poll these bits (Linux's synchronize_irq waits on ISACTIVER),
+ * so ask that vCPU to exit and refresh the LR: the next poll is exact. */
+static unsigned held_lr_state(struct vgic *vgic, unsigned vcpu, struct vgic_irq *irq,
+			      uint32_t *kick)
+{
+	struct vgic_cpu *holder;
+	unsigned state;
+
+	if (irq->lr == VGIC_NONE)
+		return 0;
+	holder = &vgic->cpu[irq->lr_vcpu];
+	state = (holder->lr_shadow[irq->lr] >> GICH_LR_STATE_SHIFT) & 3;
+	if (state && irq->lr_vcpu != vcpu && holder->loaded) {
+		holder->lr_refresh |= 1u << irq->lr;
+		*kick |= 1u << irq->lr_vcpu;
+	}
+	return state;
+}
+
+static uint32_t read_bits(struct vgic *vgic, unsigned vcpu, unsigned first, enum irq_bit kind,
+			  uint32_t *kick)
 {
 	uint32_t val = 0;
 
@@ -377,8 +398,8 @@ static uint32_t read_bits(struct vgic *vgic, unsigned vcpu, unsigned first, enum
 		unsigned lr_state = 0;
 		bool set;
 
-		if (irq->lr != VGIC_NONE)
-			lr_state = (vgic->cpu[irq->lr_vcpu].lr_shadow[irq->lr] >> GICH_LR_STATE_SHIFT) & 3;
+		if (kind != BIT_ENABLED)
+			lr_state = held_lr_state(vgic, vcpu, irq, kick);
 		if (kind == BIT_ENABLED)
 			set = irq->enabled;
 		else if (kind == BIT_PENDING)
@@ -551,7 +572,7 @@ static bool access_allowed(uint32_t off, unsigned size)
 	return size == 1 && is_byte_field(off);
 }
 
-static uint32_t read_word(struct vgic *vgic, unsigned vcpu, uint32_t off)
+static uint32_t read_word(struct vgic *vgic, unsigned vcpu, uint32_t off, uint32_t *kick)
 {
 	uint32_t val = 0;
 
@@ -562,11 +583,11 @@ static uint32_t read_word(struct vgic *vgic, unsigned vcpu, uint32_t off)
 	if (off == GICD_IIDR)
 		return VGIC_IIDR;
 	if (in_range(off, GICD_ISENABLER, 0x100))
-		return read_bits(vgic, vcpu, ((off & 0x7f) / 4) * 32, BIT_ENABLED);
+		return read_bits(vgic, vcpu, ((off & 0x7f) / 4) * 32, BIT_ENABLED, kick);
 	if (in_range(off, GICD_ISPENDR, 0x100))
-		return read_bits(vgic, vcpu, ((off & 0x7f) / 4) * 32, BIT_PENDING);
+		return read_bits(vgic, vcpu, ((off & 0x7f) / 4) * 32, BIT_PENDING, kick);
 	if (in_range(off, GICD_ISACTIVER, 0x100))
-		return read_bits(vgic, vcpu, ((off & 0x7f) / 4) * 32, BIT_ACTIVE);
+		return read_bits(vgic, vcpu, ((off & 0x7f) / 4) * 32, BIT_ACTIVE, kick);
 	if (is_byte_field(off)) {
 		for (unsigned i = 0; i < 4; i++)
 			val |= (uint32_t)read_byte_field(vgic, vcpu, off + i) << (8 * i);
@@ -617,7 +638,7 @@ bool vgic_dist_read(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned 
 	spin_lock(&vgic->lock);
 	if (reads_lr_state(offset))
 		kick = vgic_lr_sync_locked(vgic, vcpu);
-	*val = size == 1 ? read_byte_field(vgic, vcpu, offset) : read_word(vgic, vcpu, offset);
+	*val = size == 1 ? read_byte_field(vgic, vcpu, offset) : read_word(vgic, vcpu, offset, &kick);
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
 	return true;

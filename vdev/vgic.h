@@ -135,6 +135,7 @@ struct vgic_cpu {
 	uint32_t lr_used;                 /* LRs that hold one of our interrupts */
 	uint32_t lr_refresh;              /* LRs whose interrupt changed since written */
 	uint32_t hcr;                     /* GICH_HCR wanted while this vCPU is loaded */
+	bool loaded;                      /* between restore and save: LRs live in hardware */
 };
 
 struct vgic {

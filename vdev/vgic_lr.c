@@ -388,6 +388,7 @@ void vgic_vcpu_save(struct vgic *vgic, unsigned vcpu, struct vgic_cpu_hw_ctx *ct
 	/* Disabled, so stale state raises no maintenance interrupt on a core
 	 * that now runs something else. */
 	vgic->ops->write_hcr(0);
+	vc->loaded = false;
 	ctx->generation = vgic->generation;
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick);
@@ -411,6 +412,7 @@ void vgic_vcpu_restore(struct vgic *vgic, unsigned vcpu, const struct vgic_cpu_h
 		vgic->ops->write_lr(n, lr);
 	}
 	vgic->ops->write_hcr(vc->hcr);
+	vc->loaded = true;
 	spin_unlock(&vgic->lock);
 }
 

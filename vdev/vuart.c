@@ -4,6 +4,15 @@
 #include "vdev/vuart.h"
 #include "core/vm.h"
 
+/* Console input waits here while the guest's receive FIFO is full (a
+ * PL011 without FEN holds one character): typing ahead is not lost. */
+static void drain_input(struct vm *vm)
+{
+	while (vm->rx_tail != vm->rx_head &&
+	       vuart_pl011_rx_push(&vm->vuart, vm->rx_queue[vm->rx_tail % VM_RX_QUEUE]))
+		vm->rx_tail++;
+}
+
 static bool vuart_read(void *dev, struct vcpu *v, uint64_t offset, unsigned size, uint64_t *val)
 {
 	struct vm *vm = dev;
@@ -12,6 +21,8 @@ static bool vuart_read(void *dev, struct vcpu *v, uint64_t offset, unsigned size
 	 * unknown offsets, rather than aborting. */
 	spin_lock(&vm->vuart_lock);
 	*val = vuart_pl011_read(&vm->vuart, (uint32_t)offset, size);
+	if (offset == PL011_DR)
+		drain_input(vm);
 	spin_unlock(&vm->vuart_lock);
 	return true;
 }
@@ -51,7 +62,9 @@ void vuart_input(struct vm *vm, char c)
 	if (!vm->has_vuart)
 		return;
 	spin_lock(&vm->vuart_lock);
-	vuart_pl011_rx_push(&vm->vuart, c);
+	if (vm->rx_head - vm->rx_tail < VM_RX_QUEUE)
+		vm->rx_queue[vm->rx_head++ % VM_RX_QUEUE] = c;
+	drain_input(vm);
 	spin_unlock(&vm->vuart_lock);
 	vuart_update_irq(vm);
 }

@@ -39,6 +39,9 @@ static bool owed_spi[VGIC_MAX_IRQS];
 static bool owed_ppi[NV][32];
 static bool owed_sgi[NV][16][NV];
 
+static bool trace;
+#define TRACE(...) do { if (trace) fprintf(stderr, __VA_ARGS__); } while (0)
+
 static bool *owed(unsigned v, unsigned intid)
 {
 	return intid < 32 ? &owed_ppi[v][intid] : &owed_spi[intid];
@@ -137,6 +140,7 @@ static uint32_t guest_ack(unsigned p)
 	uint32_t iar = (pcpu[p].lr[best] & GICH_LR_HW) ? VID(pcpu[p].lr[best])
 						       : (pcpu[p].lr[best] & 0x1fff);
 	pcpu[p].stack[pcpu[p].depth++] = iar;
+	TRACE("  guest %u acks %#x\n", p, iar);
 	if ((iar & 0x3ff) < 16)
 		owed_sgi[p][iar & 0xf][(iar >> 10) & 7] = false;
 	else
@@ -198,6 +202,17 @@ static void check_irq(struct vgic_irq *irq, unsigned *queued_count)
 			FAIL("irq %u thinks it is in LR %u of vCPU %u", irq->intid, irq->lr, irq->lr_vcpu);
 		if (irq->active)
 			FAIL("irq %u active both in and out of an LR", irq->intid);
+	}
+	/* Work the distributor still holds for an LR-held interrupt needs an
+	 * EOI notification, or a pending refresh that will add one. */
+	if (irq->lr != VGIC_NONE) {
+		uint32_t sh = vg.cpu[irq->lr_vcpu].lr_shadow[irq->lr];
+		bool needs = irq->intid < 16 ? irq->sgi_sources != 0
+					     : (!irq->edge && irq->line) || irq->phys_owned;
+
+		if (needs && !(sh & GICH_LR_HW) && !(sh & GICH_LR_EOI) &&
+		    !(vg.cpu[irq->lr_vcpu].lr_refresh & (1u << irq->lr)))
+			FAIL("irq %u in LR without the EOI notification it needs", irq->intid);
 	}
 	if (irq->sgi_sources & ~((1u << nvcpus) - 1))
 		FAIL("irq %u has sources of absent vCPUs", irq->intid);
@@ -348,6 +363,7 @@ static void dist_access(struct input *in, unsigned v, bool write)
 	cur = v;
 	if (write) {
 		val = take(in, 4);
+		TRACE("  write %#x size %u val %#x\n", off, size, val);
 		if (vgic_dist_write(&vg, v, off, size, val))
 			ledger_write(v, off, size, val);
 		return;
@@ -445,6 +461,12 @@ static void drain_and_check(void)
 			}
 		}
 	}
+	/* Reads of SPIs held by another vCPU are exact once that vCPU has
+	 * exited (it was kicked); model that exit before checking. */
+	for (unsigned v = 0; v < nvcpus; v++) {
+		cur = v;
+		vgic_sync_lrs(&vg, v);
+	}
 	for (unsigned v = 0; v < nvcpus; v++) {
 		for (unsigned r = 0; r < vg.nr_irqs / 32; r++) {
 			uint32_t pend, act;
@@ -481,6 +503,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(pcpu, 0, sizeof(pcpu));
 	memset(ctx, 0, sizeof(ctx));
+	trace = getenv("FUZZ_TRACE") != NULL;
 	memset(phys_active, 0, sizeof(phys_active));
 	memset(owed_spi, 0, sizeof(owed_spi));
 	memset(owed_ppi, 0, sizeof(owed_ppi));
@@ -497,6 +520,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t op = take(&in, 1);
 		unsigned v = (op >> 4) % nvcpus;
 		unsigned intid = take(&in, 1) % vg.nr_irqs;
+
+		TRACE("op %u vcpu %u intid %u\n", op % 16, v, intid);
 
 		switch (op % 16) {
 		case 0:
@@ -559,8 +584,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			switch_vcpu(v, take(&in, 4));
 			break;
 		default:
-			if ((op & 0xf0) == 0xf0)
+			if ((op & 0xf0) == 0xf0) {
 				do_reset();
+				break;
+			}
+			/* Shortcut to the states that matter: enabled, targeted at
+			 * v, with a random priority, distributor on. */
+			cur = v;
+			vgic_dist_write(&vg, v, GICD_ISENABLER + 4 * (intid / 32), 4, 1u << (intid % 32));
+			vgic_dist_write(&vg, v, GICD_ITARGETSR + intid, 1, 1u << v);
+			vgic_dist_write(&vg, v, GICD_IPRIORITYR + intid, 1, take(&in, 1));
+			vgic_dist_write(&vg, v, GICD_CTLR, 4, 1);
 			break;
 		}
 		check_invariants();

@@ -12,7 +12,7 @@ BUILD = os.path.join(ROOT, os.environ.get("HB_BUILD", "build/qemu-virt"))
 HYP_BIN = os.path.join(BUILD, "hyperberry.bin")
 
 QEMU_VIRT = ("qemu-system-aarch64 -M virt,virtualization=on,gic-version=2 "
-             "-cpu cortex-a72 -smp 4 -m 2G -nographic")
+             "-cpu cortex-a72 -smp 4 -m 2G -nographic -echr 0x1d")
 
 
 class Machine:

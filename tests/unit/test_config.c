@@ -493,6 +493,11 @@ static void test_dtb_and_initrd(void **state)
 		  { "dtb: 'notdtb.dtb' is not a device tree blob" } },
 		{ { "dtb = \"big.dtb\";", "dtb-ipa = <0x0 0x40800000>;" },
 		  { "dtb: 0x201000 bytes, more than the 2 MiB Linux accepts" } },
+		/* A bad dtb is still placed: every problem shows at once. */
+		{ { "dtb = \"big.dtb\";", "dtb-ipa = <0x0 0x40f00004>;" },
+		  { "dtb: 0x201000 bytes, more than the 2 MiB Linux accepts",
+		    "dtb-ipa: 0x40f00004 is not 8-byte aligned",
+		    "dtb: [0x40f00004, 0x41101004) does not fit in ram [0x40000000, 0x41000000)" } },
 		{ { "dtb = \"guest.dtb\";", "dtb-ipa = <0x0 0x40800004>;" },
 		  { "dtb-ipa: 0x40800004 is not 8-byte aligned" } },
 		{ { "dtb = \"guest.dtb\";", "dtb-ipa = <0x0 0x40000800>;" },
@@ -596,6 +601,9 @@ static void test_passthrough_irqs(void **state)
 		{ { "vgic = <0 0x08000000 0 0x08010000>;", "passthrough-irqs = <33>;" },
 		  { "passthrough-irqs: INTID 33 is used by the hypervisor" } },
 		{ { "passthrough-irqs = <40>;" }, { "passthrough-irqs: needs a vgic" } },
+		/* A malformed vgic is one error, not also "needs a vgic". */
+		{ { "vgic = <0 0x08000100 0 0x08010000>;", "passthrough-irqs = <40>;" },
+		  { "vgic: distributor 0x8000100 is not 4 KiB aligned" } },
 		{ { "vgic = <0 0x08000000 0 0x08010000>;",
 		    "passthrough-irqs = <40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56>;" },
 		  { "passthrough-irqs: 17 entries, at most 16" } },

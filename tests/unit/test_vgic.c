@@ -784,6 +784,29 @@ static void test_spi_targets_1_of_n(void **state)
 	assert_int_equal(guest_ack(3), 80);
 }
 
+static void test_cross_vcpu_state_read_refreshes_holder(void **state)
+{
+	spi_setup(41, 0x02, 0x40);
+	vgic_inject_edge(&vg, 0, 41);
+	flush(1);
+	assert_int_equal(guest_ack(1), 41);
+	guest_eoi(1, 41); /* vCPU 1 has not exited since */
+	kicked = 0;
+	(void)rd(0, GICD_ISACTIVER + 4); /* may be stale, but asks vCPU 1 to exit */
+	assert_int_equal(kicked, 1u << 1);
+	flush(1);
+	kicked = 0;
+	assert_int_equal(rd(0, GICD_ISACTIVER + 4) | rd(0, GICD_ISPENDR + 4), 0);
+	assert_int_equal(kicked, 0);
+	/* A switched-out holder is exact already: no kick. */
+	vgic_inject_edge(&vg, 0, 41);
+	flush(1);
+	vgic_vcpu_save(&vg, 1, &ctxs[1]);
+	kicked = 0;
+	assert_int_equal(rd(0, GICD_ISPENDR + 4), 1u << 9);
+	assert_int_equal(kicked, 0);
+}
+
 static void test_save_restore_round_trip(void **state)
 {
 	uint32_t before[VGIC_MAX_LRS], iars[8];
@@ -880,6 +903,7 @@ int main(void)
 		T(test_disable_while_pending_in_lr), T(test_clear_pending_and_active_in_lr),
 		T(test_edge_repends_while_active), T(test_hw_linked_injection),
 		T(test_priority_change_reaches_lr), T(test_spi_targets_1_of_n),
+		T(test_cross_vcpu_state_read_refreshes_holder),
 		T(test_save_restore_round_trip), T(test_reset),
 		T(test_injection_bounds_and_pending_query),
 	};

@@ -1,0 +1,223 @@
+/* VM configuration, device part: emulated device windows, passthrough MMIO
+ * and SPIs, checked against RAM, each other, the hypervisor and other VMs. */
+#include "core/config_internal.h"
+#include "lib/string.h"
+
+#define MAX_WINDOWS	(4 + VM_MAX_PASSTHROUGH_MMIO)	/* ram, vuart, 2 vgic, mmio */
+
+/* One guest-physical window, for the overlap checks. */
+struct window {
+	const char *field;	/* message prefix: the property */
+	const char *part;	/* which part of the property, "" or "CPU interface " */
+	const char *desc;	/* how other windows name it */
+	uint64_t base, size;
+};
+
+static bool add_window(struct parser *p, struct window *w, unsigned *count, const char *field,
+		       const char *part, const char *desc, uint64_t base, uint64_t size)
+{
+	char r[RANGE_STR_MAX];
+
+	if (!IS_ALIGNED(base, PAGE_SIZE)) {
+		cfg_fail(p, "%s: %s0x%lx is not 4 KiB aligned", field, part, base);
+		return false;
+	}
+	if (!range_within(base, size, 0, p->ipa_space)) {
+		cfg_fail(p, "%s: %s%s lies beyond the %u-bit IPA space", field, part,
+			 cfg_range(r, base, size), p->ipa_bits);
+		return false;
+	}
+	w[*count] = (struct window){ field, part, desc, base, size };
+	(*count)++;
+	return true;
+}
+
+static void check_windows(struct parser *p, const struct window *w, unsigned count)
+{
+	char r1[RANGE_STR_MAX], r2[RANGE_STR_MAX];
+	unsigned i, j;
+
+	for (i = 1; i < count; i++) {
+		for (j = 0; j < i; j++) {
+			if (ranges_overlap(w[i].base, w[i].size, w[j].base, w[j].size))
+				cfg_fail(p, "%s: %s%s overlaps %s %s", w[i].field, w[i].part,
+					 cfg_range(r1, w[i].base, w[i].size), w[j].desc,
+					 cfg_range(r2, w[j].base, w[j].size));
+		}
+	}
+}
+
+/* Physical side of passthrough region i: addressable, not the hypervisor's,
+ * and given to no earlier region of this VM or of an earlier VM. */
+static void check_mmio_pa(struct parser *p, unsigned vm_index, unsigned i)
+{
+	const struct vm_mmio_passthrough *m = &p->out->vms[vm_index].mmio[i];
+	char r1[RANGE_STR_MAX], r2[RANGE_STR_MAX];
+	unsigned v, j;
+
+	if (!range_within(m->pa, m->size, 0, p->pa_space)) {
+		cfg_fail(p, "passthrough-mmio[%u]: PA %s lies beyond the %u-bit physical "
+			 "address space", i, cfg_range(r1, m->pa, m->size), p->pa_bits);
+		return;
+	}
+	for (j = 0; j < p->lim->forbidden_count; j++) {
+		const struct mem_range *f = &p->lim->forbidden[j];
+
+		if (ranges_overlap(m->pa, m->size, f->base, f->size))
+			cfg_fail(p, "passthrough-mmio[%u]: PA %s overlaps hypervisor memory %s", i,
+				 cfg_range(r1, m->pa, m->size), cfg_range(r2, f->base, f->size));
+	}
+	for (v = 0; v <= vm_index; v++) {
+		const struct vm_config *other = &p->out->vms[v];
+		unsigned n = v == vm_index ? i : other->mmio_count;
+
+		for (j = 0; j < n; j++) {
+			if (!ranges_overlap(m->pa, m->size, other->mmio[j].pa, other->mmio[j].size))
+				continue;
+			if (v == vm_index)
+				cfg_fail(p, "passthrough-mmio[%u]: PA %s overlaps "
+					 "passthrough-mmio[%u]", i,
+					 cfg_range(r1, m->pa, m->size), j);
+			else
+				cfg_fail(p, "passthrough-mmio[%u]: PA %s is also given to %s", i,
+					 cfg_range(r1, m->pa, m->size), p->labels[v]);
+		}
+	}
+}
+
+/* Every entry is stored at its own index, bad ones too, so messages and
+ * later cross-checks agree on numbering; a bad config is never used. */
+static void parse_mmio(struct parser *p, int node, unsigned vm_index, struct window *w,
+		       unsigned *nw)
+{
+	static const char *const names[VM_MAX_PASSTHROUGH_MMIO] = {
+		"passthrough-mmio[0]", "passthrough-mmio[1]", "passthrough-mmio[2]",
+		"passthrough-mmio[3]",
+	};
+	struct vm_config *vm = &p->out->vms[vm_index];
+	const uint8_t *v;
+	uint32_t len;
+	unsigned i, count;
+
+	v = dt_prop(p->dt, node, "passthrough-mmio", &len);
+	if (!v || len == 0 || len % 24 != 0) {
+		cfg_fail(p, "passthrough-mmio: expected entries of 6 cells <PA size IPA>, "
+			 "found %u bytes", v ? len : 0);
+		return;
+	}
+	count = len / 24;
+	if (count > VM_MAX_PASSTHROUGH_MMIO) {
+		cfg_fail(p, "passthrough-mmio: %u regions, at most %u", count,
+			 VM_MAX_PASSTHROUGH_MMIO);
+		count = VM_MAX_PASSTHROUGH_MMIO;
+	}
+	vm->mmio_count = count;
+	for (i = 0; i < count; i++) {
+		struct vm_mmio_passthrough *m = &vm->mmio[i];
+
+		m->pa = dt_be64(v + 24 * i);
+		m->size = dt_be64(v + 24 * i + 8);
+		m->ipa = dt_be64(v + 24 * i + 16);
+		if (m->size == 0 || !IS_ALIGNED(m->pa | m->size | m->ipa, PAGE_SIZE)) {
+			cfg_fail(p, "%s: PA 0x%lx, size 0x%lx and IPA 0x%lx must be 4 KiB "
+				 "aligned and the size non-zero", names[i], m->pa, m->size, m->ipa);
+			continue;
+		}
+		check_mmio_pa(p, vm_index, i);
+		add_window(p, w, nw, names[i], "IPA ", names[i], m->ipa, m->size);
+	}
+}
+
+void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_index,
+		       bool ram_ok)
+{
+	struct vm_config *vm = &p->out->vms[vm_index];
+	struct window w[MAX_WINDOWS];
+	unsigned nw = 0;
+	uint64_t v[2];
+
+	if (ram_ok)
+		w[nw++] = (struct window){ "ram", "", "ram", vm->ram_ipa, vm->ram_size };
+	if (HAS(seen, VP_VUART) && cfg_read_u64s(p, node, "vuart", v, 1)) {
+		vm->vuart_ipa = v[0];
+		vm->has_vuart = add_window(p, w, &nw, "vuart", "", "vuart", v[0], VM_VUART_SIZE);
+	}
+	if (HAS(seen, VP_VGIC) && cfg_read_u64s(p, node, "vgic", v, 2)) {
+		vm->vgicd_ipa = v[0];
+		vm->vgicc_ipa = v[1];
+		vm->has_vgic = add_window(p, w, &nw, "vgic", "distributor ", "vgic distributor",
+					  v[0], VM_VGICD_SIZE);
+		vm->has_vgic &= add_window(p, w, &nw, "vgic", "CPU interface ",
+					   "vgic CPU interface", v[1], VM_VGICC_SIZE);
+	}
+	if (HAS(seen, VP_PT_MMIO))
+		parse_mmio(p, node, vm_index, w, &nw);
+	check_windows(p, w, nw);
+}
+
+static void check_irq_owner(struct parser *p, unsigned vm_index, uint32_t intid)
+{
+	unsigned v, j;
+
+	for (j = 0; j < p->lim->forbidden_irq_count; j++) {
+		if (p->lim->forbidden_irqs[j] == intid)
+			cfg_fail(p, "passthrough-irqs: INTID %u is used by the hypervisor", intid);
+	}
+	for (v = 0; v < vm_index; v++) {
+		for (j = 0; j < p->out->vms[v].irq_count; j++) {
+			if (p->out->vms[v].irqs[j] == intid)
+				cfg_fail(p, "passthrough-irqs: INTID %u is also given to %s", intid,
+					 p->labels[v]);
+		}
+	}
+}
+
+void cfg_parse_irqs(struct parser *p, int node, uint32_t seen, unsigned vm_index)
+{
+	struct vm_config *vm = &p->out->vms[vm_index];
+	const uint8_t *cells;
+	uint32_t irq;
+	int count, i;
+	unsigned j;
+
+	count = HAS(seen, VP_PT_IRQS) ? cfg_read_u32_list(p, node, "passthrough-irqs", &cells) : 0;
+	if (count > 0) {
+		if (!HAS(seen, VP_VGIC))
+			cfg_fail(p, "passthrough-irqs: needs a vgic");
+		if (count > VM_MAX_PASSTHROUGH_IRQS)
+			cfg_fail(p, "passthrough-irqs: %d entries, at most %u", count,
+				 VM_MAX_PASSTHROUGH_IRQS);
+		for (i = 0; i < count && i < VM_MAX_PASSTHROUGH_IRQS; i++) {
+			irq = dt_be32(cells + 4 * i);
+			if (!cfg_spi_ok(p, irq)) {
+				cfg_fail(p, "passthrough-irqs: INTID %u is not an SPI (%u..%u)",
+					 irq, SPI_FIRST, p->max_intid);
+				continue;
+			}
+			for (j = 0; j < vm->irq_count && vm->irqs[j] != irq; j++)
+				;
+			if (j < vm->irq_count) {
+				cfg_fail(p, "passthrough-irqs: INTID %u is listed twice", irq);
+				continue;
+			}
+			check_irq_owner(p, vm_index, irq);
+			vm->irqs[vm->irq_count++] = irq;
+		}
+	}
+	if (!HAS(seen, VP_VUART_IRQ) || !cfg_read_u32(p, node, "vuart-irq", &irq))
+		return;
+	if (!HAS(seen, VP_VUART))
+		cfg_fail(p, "vuart-irq: given without vuart");
+	if (!HAS(seen, VP_VGIC))
+		cfg_fail(p, "vuart-irq: needs a vgic");
+	if (!cfg_spi_ok(p, irq)) {
+		cfg_fail(p, "vuart-irq: INTID %u is not an SPI (%u..%u)", irq, SPI_FIRST,
+			 p->max_intid);
+		return;
+	}
+	for (j = 0; j < vm->irq_count; j++) {
+		if (vm->irqs[j] == irq)
+			cfg_fail(p, "vuart-irq: INTID %u is also in passthrough-irqs", irq);
+	}
+	vm->vuart_irq = irq;
+}
