@@ -9,6 +9,8 @@
 #include "core/smp.h"
 #include "core/vm.h"
 #include "drivers/gicv2.h"
+#include "core/panic.h"
+#include "vdev/vgic_dev.h"
 #include "vdev/vuart.h"
 #include "board.h"
 
@@ -49,10 +51,14 @@ static void create_vm(const struct package *pkg, const struct vm_config *c)
 	struct vm_blob initrd = blob_of(pkg, &c->initrd);
 
 	vm_set_images(vm, &kernel, &dtb, &initrd, c->entry_ipa);
+	if (c->has_vgic && vm_add_vgic(vm, c->vgicd_ipa, c->vgicc_ipa))
+		panic("vm \"%s\": virtual GIC set-up failed", c->name);
 	if (c->has_vuart && vm_add_vuart(vm, c->vuart_ipa, c->vuart_irq))
-		log_err("vm \"%s\": vuart window rejected", c->name);
-	if (c->has_vgic && vm_map_device(vm, c->vgicc_ipa, gic.gicv, VM_VGICC_SIZE))
-		log_err("vm \"%s\": cannot map the GIC CPU interface", c->name);
+		panic("vm \"%s\": vuart window rejected", c->name);
+	for (unsigned i = 0; i < c->irq_count && i < ARRAY_SIZE(vm->spis); i++) {
+		vm->spis[vm->spi_count++] = (uint16_t)c->irqs[i];
+		vgic_dev_assign_spi(vm, c->irqs[i]);
+	}
 	for (unsigned i = 0; i < c->mmio_count; i++) {
 		if (vm_map_device(vm, c->mmio[i].ipa, c->mmio[i].pa, c->mmio[i].size))
 			log_err("vm \"%s\": cannot map passthrough region %u", c->name, i);

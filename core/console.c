@@ -62,12 +62,13 @@ static void deliver(char c)
 		vuart_input(&vms[focus], c);
 }
 
-static void on_uart_irq(unsigned intid, int source, void *ctx)
+static bool on_uart_irq(unsigned intid, int source, void *ctx)
 {
 	int c;
 
 	while ((c = pl011_getc()) >= 0)
 		deliver((char)c);
+	return true;
 }
 
 void console_input_init(void)

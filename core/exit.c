@@ -12,6 +12,7 @@
 #include "core/sched.h"
 #include "core/smccc.h"
 #include "core/vm.h"
+#include "vdev/vgic_dev.h"
 
 typedef void (*exit_handler_fn)(struct vcpu *v, uint64_t esr);
 
@@ -46,7 +47,9 @@ static void handle_smc(struct vcpu *v, uint64_t esr)
 static void handle_wfx(struct vcpu *v, uint64_t esr)
 {
 	skip_instruction(v, esr);
-	if (!(esr & 1))		/* WFI; a trapped WFE is only a hint */
+	/* WFI blocks unless an interrupt is already waiting for the vCPU; a
+	 * trapped WFE is only a hint. */
+	if (!(esr & 1) && !vgic_dev_has_pending(v))
 		v->state = VCPU_BLOCKED;
 }
 
@@ -77,6 +80,9 @@ static void handle_sysreg(struct vcpu *v, uint64_t esr)
 	case SYSREG_CLASS_DEBUG_RAZ_WI:
 	case SYSREG_CLASS_PMU_RAZ_WI:
 	case SYSREG_CLASS_ACTLR:
+	/* The EL1 physical timer (CNTHCTL_EL2.EL1PCEN=0): guests use the
+	 * virtual timer, which HyperBerry virtualizes; CNTP is inert. */
+	case SYSREG_CLASS_CNTP:
 		break;		/* read as zero, writes ignored */
 	case SYSREG_CLASS_OSLOCK:
 		if (a.read)

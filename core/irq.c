@@ -45,14 +45,18 @@ void irq_handle_pending(void)
 			source = logical_cpu_of_interface((iar >> 10) & 7);
 		if (intid == SGI_STOP)
 			stop_this_core();
+		bool deactivate = true;
+
 		if (irq_table[intid].fn) {
-			irq_table[intid].fn(intid, source, irq_table[intid].ctx);
+			deactivate = irq_table[intid].fn(intid, source, irq_table[intid].ctx);
 		} else {
-			log_warn("unexpected interrupt %u: disabled", intid);
+			/* An SPI no VM owns: logged once, then it stays off. */
+			log_warn("interrupt %u has no owner: disabled", intid);
 			gic_disable(intid);
 		}
 		gic_priority_drop(iar);
-		gic_deactivate(iar);
+		if (deactivate)
+			gic_deactivate(iar);
 	}
 }
 

@@ -6,8 +6,10 @@
 
 #define IRQ_TABLE_SIZE 1024
 
-/* `source_cpu` is the sending core's logical index for SGIs, else -1. */
-typedef void (*irq_handler_fn)(unsigned intid, int source_cpu, void *ctx);
+/* `source_cpu` is the sending core's logical index for SGIs, else -1.
+ * Returns true to deactivate the interrupt now, false to leave it active
+ * (a HW-linked virtual interrupt: the guest's EOI deactivates it). */
+typedef bool (*irq_handler_fn)(unsigned intid, int source_cpu, void *ctx);
 
 void irq_register(unsigned intid, irq_handler_fn fn, void *ctx);
 /* Acknowledges and handles everything pending on this core. */

@@ -14,6 +14,7 @@
 #include "core/sched.h"
 #include "core/selftest.h"
 #include "core/smp.h"
+#include "vdev/vgic_dev.h"
 #include "drivers/gicv2.h"
 #include "drivers/pl011.h"
 #include "lib/cmdline.h"
@@ -140,6 +141,7 @@ void hyp_main_primary(paddr_t dtb)
 	cpus[0].gic_mask = gic_this_cpu_mask();
 	cpus[0].online = true;
 	sched_init();
+	vgic_dev_init_cpu();
 	smp_boot_secondaries(&boot_dt);
 	print_banner();
 
@@ -163,6 +165,7 @@ void hyp_main_secondary(unsigned index)
 	cpu_set_self(index);
 	gic_init_cpu_interface();
 	cpus[index].gic_mask = gic_this_cpu_mask();
+	vgic_dev_init_cpu();
 	dsb(ish);
 	cpus[index].online = true;
 	log_debug("core %u online (MPIDR 0x%lx)", index, cpus[index].mpidr);

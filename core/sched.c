@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "drivers/gicv2.h"
+#include "vdev/vgic_dev.h"
 
 void vcpu_first_entry(struct vcpu *v, uint64_t stack_top) __attribute__((noreturn));
 extern uint8_t hyp_stacks[MAX_CPUS][HYP_STACK_SIZE];
@@ -39,9 +40,10 @@ void sched_wake(struct vcpu *v)
 	sched_kick(v);
 }
 
-static void on_kick(unsigned intid, int source, void *ctx)
+static bool on_kick(unsigned intid, int source, void *ctx)
 {
 	this_cpu()->need_resched = true;
+	return true;
 }
 
 /* A CPU_ON accepted by PSCI becomes a fresh vCPU here, on its own core. */
@@ -73,31 +75,50 @@ static struct vcpu *pick(struct vcpu *prev)
 	return NULL;
 }
 
-/* WFI may end spuriously, so waking every blocked vCPU on this core after
- * any interrupt is correct; the vGIC narrows it to vCPUs with work. */
+/* A vCPU with a virtual GIC is woken by the vGIC's kick when an interrupt
+ * becomes pending for it. Without one, WFI may end on any interrupt (it is
+ * allowed to end spuriously), so any interrupt on this core wakes it. */
 static void wake_blocked(void)
 {
 	for (struct vcpu *v = this_cpu()->runqueue; v; v = v->next_on_core) {
-		if (v->state == VCPU_BLOCKED)
+		if (v->state == VCPU_BLOCKED && !v->vm->has_vgic)
 			v->state = VCPU_RUNNABLE;
 	}
+}
+
+void sched_unload(struct vcpu *v)
+{
+	if (!v->loaded)
+		return;
+	vgic_dev_save(v);
+	vcpu_arch_save(v);
+	if (this_cpu()->current == v)
+		this_cpu()->current = NULL;
+	vm_vcpu_unloaded(v->vm);
 }
 
 static void switch_to(struct cpu *c, struct vcpu *next)
 {
 	struct vcpu *prev = c->current;
 
-	if (prev && prev != next && prev->loaded)
-		vcpu_arch_save(prev);
-	if (!next->loaded)
+	if (prev && prev != next)
+		sched_unload(prev);
+	if (!next->loaded) {
 		vcpu_arch_load(next);
+		vgic_dev_load(next);
+	}
 	c->current = next;
+	vgic_dev_flush(next);
 }
 
 struct vcpu *sched_pick_slow(struct vcpu *prev)
 {
 	struct cpu *c = this_cpu();
 
+	/* A vCPU that can no longer run leaves the core now, so its VM can be
+	 * reset or restarted while this core idles. */
+	if (prev && prev->loaded && (prev->state == VCPU_STOPPED || prev->state == VCPU_OFF))
+		sched_unload(prev);
 	for (;;) {
 		struct vcpu *next;
 

@@ -16,11 +16,20 @@ struct vcpu *sched_pick_slow(struct vcpu *prev);
 /* Runs vCPUs on this core forever. */
 void sched_run_core(void) __attribute__((noreturn));
 
+void vgic_dev_flush(struct vcpu *v);
+
+/* The exit fast path: same vCPU again unless something changed. */
 static inline struct vcpu *sched_next(struct vcpu *prev)
 {
-	if (__builtin_expect(prev->state == VCPU_RUNNABLE && !this_cpu()->need_resched, 1))
+	if (__builtin_expect(prev->state == VCPU_RUNNABLE && !this_cpu()->need_resched, 1)) {
+		if (__builtin_expect(prev->irq_work, 0))
+			vgic_dev_flush(prev);
 		return prev;
+	}
 	return sched_pick_slow(prev);
 }
+
+/* Takes v's state off this core (its VM stopped, or another vCPU comes). */
+void sched_unload(struct vcpu *v);
 
 #endif

@@ -93,7 +93,7 @@ static volatile unsigned ticks_seen;
 static volatile uint64_t tick_deadline, tick_max_late;
 static volatile bool tick_early;
 
-static void on_hyp_timer(unsigned intid, int source, void *ctx)
+static bool on_hyp_timer(unsigned intid, int source, void *ctx)
 {
 	uint64_t now = timer_now();
 
@@ -107,6 +107,7 @@ static void on_hyp_timer(unsigned intid, int source, void *ctx)
 	} else {
 		hyp_timer_disarm();
 	}
+	return true;
 }
 
 static void test_timer(void)
@@ -133,17 +134,18 @@ static void test_timer(void)
 	report("timer", ok, detail);
 }
 
-static void on_test_sgi(unsigned intid, int source, void *ctx)
+static bool on_test_sgi(unsigned intid, int source, void *ctx)
 {
 	struct cpu *self = this_cpu();
 
 	if (source < 0 || source >= MAX_CPUS)
-		return;
+		return true;
 	/* The boot core's ping asks every other core to ping everyone. */
 	if (source == 0 && self->sgi_seen[0]++ == 0)
 		gic_send_sgi_others(SGI_TEST);
 	else if (source != 0)
 		self->sgi_seen[source]++;
+	return true;
 }
 
 static bool sgi_matrix_complete(void)

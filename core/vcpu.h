@@ -5,6 +5,7 @@
 
 #include "core/config_limits.h"
 #include "lib/types.h"
+#include "vdev/vgic.h"
 
 struct vm;
 
@@ -57,6 +58,9 @@ struct vcpu {
 	uint64_t mdscr_el1;
 	bool os_lock;
 	volatile bool serror_pending;	/* SError taken in its exit window */
+	volatile bool irq_work;		/* new virtual interrupts to put in LRs */
+	bool vtimer_active;		/* physical PPI 27 active when switched out */
+	struct vgic_cpu_hw_ctx gich_ctx;
 	struct vcpu_el1 el1;
 	struct fpsimd_state fp __attribute__((aligned(16)));
 	uint64_t exits[EXIT_REASONS];

@@ -153,6 +153,8 @@ void vm_start(struct vm *vm)
 	struct vcpu *boot = &vm->vcpus[0];
 
 	spin_lock(&vm->lock);
+	if (vm->has_vgic)
+		vgic_reset(&vm->vgic);
 	load_ram(vm);
 	vm->logged_once = 0;
 	vm->cntvoff = timer_now();
@@ -172,10 +174,16 @@ void vm_start(struct vm *vm)
 void vm_stop(struct vm *vm, const char *why)
 {
 	spin_lock(&vm->lock);
-	vm->state = VM_STOPPED;
+	if (vm->state == VM_RUNNING)
+		vm->state = VM_STOPPED;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		vm->vcpus[i].state = VCPU_STOPPED;
 		vm->vcpus[i].on_pending = false;
+	}
+	/* Its passthrough SPIs must not stay active for the next run. */
+	for (unsigned i = 0; i < vm->spi_count; i++) {
+		if (gic_is_active(vm->spis[i]))
+			gic_set_active(vm->spis[i], false);
 	}
 	spin_unlock(&vm->lock);
 	/* Cores running its other vCPUs notice at their next exit. */
@@ -184,12 +192,40 @@ void vm_stop(struct vm *vm, const char *why)
 	log_info("vm \"%s\": stopped (%s)", vm->name, why);
 }
 
+static bool any_vcpu_loaded(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (vm->vcpus[i].loaded)
+			return true;
+	}
+	return false;
+}
+
+void vm_vcpu_unloaded(struct vm *vm)
+{
+	bool restart;
+
+	spin_lock(&vm->lock);
+	restart = vm->restart_pending && !any_vcpu_loaded(vm);
+	if (restart)
+		vm->restart_pending = false;
+	spin_unlock(&vm->lock);
+	if (!restart)
+		return;
+	vm->restarts++;
+	/* The VMID is reused: nothing cached from the last run may survive. */
+	stage2_flush_vmid(vm);
+	vm->state = VM_STOPPED;
+	log_info("vm \"%s\": restarting (run %u)", vm->name, vm->restarts + 1);
+	vm_start(vm);
+}
+
 void vm_restart(struct vm *vm, const char *why)
 {
+	vm->restart_pending = true;
 	vm_stop(vm, why);
-	vm->restarts++;
-	stage2_flush_vmid(vm);
-	vm_start(vm);
+	/* Finishes now if no vCPU is loaded, else on the last core to let go. */
+	vm_vcpu_unloaded(vm);
 }
 
 void vm_crash(struct vcpu *v, const char *why, uint64_t esr)

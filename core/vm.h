@@ -8,6 +8,7 @@
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "lib/spinlock.h"
+#include "vdev/vgic.h"
 #include "vdev/vuart_pl011.h"
 
 enum vm_state {
@@ -58,6 +59,11 @@ struct vm {
 	struct vcpu vcpus[MAX_VCPUS_PER_VM];
 
 	struct mmio_table mmio;
+	bool has_vgic;
+	struct vgic vgic;
+	volatile bool restart_pending;	/* finish restart once no vCPU is loaded */
+	unsigned spi_count;
+	uint16_t spis[16];		/* physical SPIs passed through to it */
 	bool has_vuart;
 	struct vuart_pl011 vuart;
 	spinlock_t vuart_lock;	/* vUART state and out_line */
@@ -99,7 +105,10 @@ void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_
 void vm_start(struct vm *vm);
 /* Every vCPU stops; the VM's memory is kept for a later start. */
 void vm_stop(struct vm *vm, const char *why);
+/* Stops the VM, then restarts it from pristine images once none of its
+ * vCPUs is loaded on any core (vm_vcpu_unloaded completes it). */
 void vm_restart(struct vm *vm, const char *why);
+void vm_vcpu_unloaded(struct vm *vm);
 /* A guest beyond recovery: one-screen report, then stop. */
 void vm_crash(struct vcpu *v, const char *why, uint64_t esr);
 struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);

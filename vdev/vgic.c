@@ -217,7 +217,7 @@ void vgic_reset(struct vgic *vgic)
 
 		if (lr & GICH_LR_HW)
 			vgic->ops->deactivate_phys(vgic->ops_ctx, (lr >> GICH_LR_PHYS_ID_SHIFT) & 0x3ff);
-		if (irq->phys_owned)
+		if (irq->phys_owned || (irq->lr != VGIC_NONE && irq->lr_owes_phys))
 			vgic->ops->deactivate_phys(vgic->ops_ctx, irq->hw_pirq);
 	}
 	vgic->generation++;

@@ -118,6 +118,7 @@ struct vgic_irq {
 	bool active;           /* active state not held by an LR (ISACTIVER) */
 	bool phys_owned;       /* physical hw_pirq is active on our behalf (not via an LR) */
 	bool lr_latched;       /* level irq: the LR's pending came from the latch */
+	bool lr_owes_phys;     /* HW-linked LR turned HW=0: deactivate hw_pirq when it ends */
 };
 
 /* Pending interrupts waiting for an LR, bucketed by 5-bit priority so the

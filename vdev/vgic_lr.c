@@ -48,14 +48,20 @@ static struct vgic_irq *lr_irq(struct vgic *vgic, unsigned vcpu, unsigned n)
 	return irq;
 }
 
-/* The distributor still has work for this INTID that cannot share the LR, so
- * ask to hear when the guest deactivates it: a level line still high must be
- * re-sampled then (a later rise reaches the LR through lr_refresh). */
-static bool irq_needs_eoi(const struct vgic_irq *irq)
+/* Work the distributor holds for this INTID beyond what its LR carries: more
+ * SGI sources, a pending that could not join the LR, a level line still high
+ * (re-sampled at EOI), or another activation of the physical interrupt. */
+static bool irq_more_work(const struct vgic_irq *irq)
 {
 	if (irq->intid < VGIC_NR_SGIS)
 		return irq->sgi_sources != 0;
-	return (!irq->edge && irq->line) || irq->phys_owned;
+	return (irq->enabled && irq->latch) || (!irq->edge && irq->line) || irq->phys_owned;
+}
+
+/* Then we must hear when the guest deactivates the LR: HW=0 with EOI set. */
+static bool irq_needs_eoi(const struct vgic_irq *irq)
+{
+	return irq_more_work(irq) || irq->lr_owes_phys;
 }
 
 static uint32_t lr_release(struct vgic *vgic, unsigned vcpu, unsigned n, struct vgic_irq *irq)
@@ -65,6 +71,10 @@ static uint32_t lr_release(struct vgic *vgic, unsigned vcpu, unsigned n, struct 
 	vc->lr_used &= ~(1u << n);
 	vc->lr_refresh &= ~(1u << n);
 	vc->lr_shadow[n] = 0;
+	if (irq->lr_owes_phys) {
+		irq->lr_owes_phys = false;
+		vgic->ops->deactivate_phys(vgic->ops_ctx, irq->hw_pirq);
+	}
 	irq->lr = VGIC_NONE;
 	irq->lr_vcpu = VGIC_NONE;
 	/* Requests aimed at this LR's state are moot once the guest finished it. */
@@ -79,9 +89,10 @@ static void lr_return_pending(struct vgic_irq *irq, uint32_t lr)
 {
 	if (irq->intid < VGIC_NR_SGIS) {
 		irq->sgi_sources |= (uint8_t)(1u << lr_cpuid(lr));
-	} else if (lr & GICH_LR_HW) {
+	} else if ((lr & GICH_LR_HW) || irq->lr_owes_phys) {
 		irq->latch = true;
-		irq->phys_owned = true;
+		irq->phys_owned = true; /* the physical stays active for it */
+		irq->lr_owes_phys = false;
 	} else if (irq->edge || irq->lr_latched) {
 		irq->latch = true; /* a level line needs nothing: it is still sampled */
 	}
@@ -120,6 +131,12 @@ static void lr_place(struct vgic *vgic, unsigned vcpu, unsigned n, struct vgic_i
 		}
 	}
 	DCHECK(state != 0);
+	if (hw && irq_more_work(irq)) {
+		/* See lr_reconcile: a HW=1 entry could not tell us when it ends. */
+		hw = false;
+		id_field = 0;
+		irq->lr_owes_phys = true;
+	}
 	lr = (irq->intid & GICH_LR_VIRTUAL_ID_MASK) | (id_field << GICH_LR_CPUID_SHIFT) |
 	     ((uint32_t)(irq->priority >> 3) << GICH_LR_PRIO_SHIFT) | (state << GICH_LR_STATE_SHIFT);
 	if (hw)
@@ -148,7 +165,7 @@ static void lr_merge_pending(struct vgic_irq *irq, uint32_t lr, unsigned *state)
 		if (*state & GICH_LR_PENDING) {
 			irq->latch = false; /* still unacknowledged: the edges coalesce */
 			irq->lr_latched = true;
-		} else if (!(lr & GICH_LR_HW)) {
+		} else if (!(lr & GICH_LR_HW) && !irq->lr_owes_phys) {
 			irq->latch = false;
 			irq->lr_latched = true;
 			*state |= GICH_LR_PENDING;
@@ -199,6 +216,16 @@ static uint32_t lr_reconcile(struct vgic *vgic, unsigned vcpu, unsigned n)
 		state = 0;
 	if (irq->enabled)
 		lr_merge_pending(irq, lr, &state);
+	/* HW=1 can be neither pending+active nor ask for EOI maintenance, so
+	 * with more work queued behind it the entry becomes HW=0 + EOI and the
+	 * vgic deactivates the physical interrupt itself when the guest is done
+	 * (in lr_release); the queued work then follows in a fresh LR. */
+	if (hw && state && irq_more_work(irq)) {
+		DCHECK(lr_pirq(lr) == irq->hw_pirq);
+		lr &= ~(GICH_LR_HW | (0x3ffu << GICH_LR_PHYS_ID_SHIFT));
+		hw = false;
+		irq->lr_owes_phys = true;
+	}
 	if (state == 0) {
 		vgic->ops->write_lr(n, 0);
 		return lr_release(vgic, vcpu, n, irq);

@@ -24,6 +24,8 @@ static bool vuart_read(void *dev, struct vcpu *v, uint64_t offset, unsigned size
 	if (offset == PL011_DR)
 		drain_input(vm);
 	spin_unlock(&vm->vuart_lock);
+	if (offset == PL011_DR)
+		vuart_update_irq(vm);
 	return true;
 }
 
@@ -69,9 +71,15 @@ void vuart_input(struct vm *vm, char c)
 	vuart_update_irq(vm);
 }
 
+/* The PL011 interrupt is a level: the vGIC re-samples it at EOI. */
 void vuart_update_irq(struct vm *vm)
 {
-	/* The level feeds the virtual GIC once it exists (interrupt issue);
-	 * until then the guest polls. */
-	(void)vm;
+	bool level;
+
+	if (!vm->has_vgic || !vm->vuart_irq)
+		return;
+	spin_lock(&vm->vuart_lock);
+	level = vuart_pl011_irq_level(&vm->vuart);
+	spin_unlock(&vm->vuart_lock);
+	vgic_set_level(&vm->vgic, 0, vm->vuart_irq, level);
 }

@@ -85,7 +85,9 @@ el2_reset_state:
 	msr	sctlr_el2, x0
 	ldr	x0, =SCTLR_EL1_RES1
 	msr	sctlr_el1, x0
-	mov	x0, #(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN)
+	/* EL1 may read the counter (Linux boot protocol) but not touch the
+	 * physical timer, which stays with the hypervisor. */
+	mov	x0, #CNTHCTL_EL1PCTEN
 	msr	cnthctl_el2, x0
 	msr	cntvoff_el2, xzr
 	msr	cnthp_ctl_el2, xzr

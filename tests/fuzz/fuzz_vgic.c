@@ -205,13 +205,13 @@ static void check_irq(struct vgic_irq *irq, unsigned *queued_count)
 	}
 	/* Work the distributor still holds for an LR-held interrupt needs an
 	 * EOI notification, or a pending refresh that will add one. */
-	if (irq->lr != VGIC_NONE) {
+	if (irq->lr != VGIC_NONE && !(vg.cpu[irq->lr_vcpu].lr_refresh & (1u << irq->lr))) {
 		uint32_t sh = vg.cpu[irq->lr_vcpu].lr_shadow[irq->lr];
 		bool needs = irq->intid < 16 ? irq->sgi_sources != 0
-					     : (!irq->edge && irq->line) || irq->phys_owned;
+					     : (irq->enabled && irq->latch) || (!irq->edge && irq->line) ||
+					       irq->phys_owned || irq->lr_owes_phys;
 
-		if (needs && !(sh & GICH_LR_HW) && !(sh & GICH_LR_EOI) &&
-		    !(vg.cpu[irq->lr_vcpu].lr_refresh & (1u << irq->lr)))
+		if (needs && ((sh & GICH_LR_HW) || !(sh & GICH_LR_EOI)))
 			FAIL("irq %u in LR without the EOI notification it needs", irq->intid);
 	}
 	if (irq->sgi_sources & ~((1u << nvcpus) - 1))

@@ -15,7 +15,7 @@ def test_default_config_runs_all_vms_and_routes_console_input():
         m.expect(r"console guest ready")
         m.expect(r"\[console\] > ")
         m.send("id\r")
-        m.expect(r"\[console\] VM id 0, HyperBerry call version 0x10000")
+        m.expect(r"\[console\] VM id 0, HyperBerry call version")
         m.send("\x01\x01\x01")
         m.expect(r'console input now goes to vm "smp"')
         m.send("\x01\x01\x01")

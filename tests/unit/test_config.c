@@ -244,10 +244,14 @@ static bool has_msg(const char *msg)
 	return false;
 }
 
+static int g_case = -1;	/* index in the running rule table, for failure messages */
+
 static void dump_msgs(void)
 {
 	unsigned i;
 
+	if (g_case >= 0)
+		print_message("    in case %d of the table\n", g_case);
 	for (i = 0; i < g_msg_count && i < MAX_MSGS; i++)
 		print_message("    got: %s\n", g_msgs[i]);
 }
@@ -292,9 +296,10 @@ static void run_cases(const struct vm_case *cases, size_t count)
 			ptrs[m] = want[m];
 		}
 		ptrs[m] = NULL;
-		print_message("  case %zu: %s\n", i, cases[i].props[0] ? cases[i].props[0] : "");
+		g_case = (int)i;
 		expect_exactly(errors, ptrs);
 	}
+	g_case = -1;
 }
 
 #define RUN_CASES(t) run_cases(t, ARRAY_SIZE(t))

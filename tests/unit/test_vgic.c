@@ -755,6 +755,34 @@ static void test_hw_linked_injection(void **state)
 	assert_int_equal(rd(0, GICD_ISPENDR), 0);
 }
 
+/* Software pending behind an active HW=1 entry: the entry becomes HW=0 with
+ * EOI so the vgic learns of its end, deactivates the physical interrupt
+ * itself, and then delivers the new pending. */
+static void test_hw_active_with_software_pending(void **state)
+{
+	uint32_t iars[4];
+
+	wr(0, GICD_ISENABLER, 1u << 27);
+	wr(0, GICD_CTLR, 1);
+	vgic_inject_hw(&vg, 0, 27, 27);
+	flush(0);
+	assert_int_equal(guest_ack(0), 27);
+	wr(0, GICD_ISPENDR, 1u << 27);
+	flush(0);
+	uint32_t lr = pcpu[0].lr[find_lr(0, 27)];
+	assert_false(lr & GICH_LR_HW);
+	assert_true(lr & GICH_LR_EOI);
+	assert_int_equal(ST(lr), 2);
+	guest_eoi(0, 27);
+	assert_int_equal(hw_deact[27], 0);
+	assert_true(maint_asserted(0));
+	vgic_maintenance(&vg, 0);
+	assert_int_equal(hyp_deact[27], 1); /* at the guest's deactivation */
+	assert_int_equal(run_guest(0, iars, 4), 1);
+	assert_int_equal(iars[0], 27);
+	assert_int_equal(hyp_deact[27] + hw_deact[27], 1); /* never twice */
+}
+
 static void test_priority_change_reaches_lr(void **state)
 {
 	spi_setup(70, 1, 0x80);
@@ -902,6 +930,7 @@ int main(void)
 		T(test_level_retract_and_latch), T(test_disable_while_active),
 		T(test_disable_while_pending_in_lr), T(test_clear_pending_and_active_in_lr),
 		T(test_edge_repends_while_active), T(test_hw_linked_injection),
+		T(test_hw_active_with_software_pending),
 		T(test_priority_change_reaches_lr), T(test_spi_targets_1_of_n),
 		T(test_cross_vcpu_state_read_refreshes_holder),
 		T(test_save_restore_round_trip), T(test_reset),
