@@ -50,7 +50,7 @@ static void handle_wfx(struct vcpu *v, uint64_t esr)
 	/* WFI blocks unless an interrupt is already waiting for the vCPU; a
 	 * trapped WFE is only a hint. */
 	if (!(esr & 1) && !vgic_dev_has_pending(v))
-		v->state = VCPU_BLOCKED;
+		vcpu_set_state(v, VCPU_BLOCKED);
 }
 
 static void sysreg_undef(struct vcpu *v, const struct sysreg_access *a)
@@ -187,8 +187,11 @@ static void handle_unknown(struct vcpu *v, uint64_t esr)
 	inject_undef(v);
 }
 
-/* Classes not listed get UNDEF (see vcpu_exit_sync). */
+/* Every class not listed gets UNDEF. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 static const exit_handler_fn exit_handlers[64] = {
+	[0 ... 63] = handle_unknown,
 	[ESR_EC_WFX] = handle_wfx,
 	[ESR_EC_HVC64] = handle_hvc,
 	[ESR_EC_SMC64] = handle_smc,
@@ -196,6 +199,7 @@ static const exit_handler_fn exit_handlers[64] = {
 	[ESR_EC_IABT_LOW] = handle_iabt,
 	[ESR_EC_DABT_LOW] = handle_dabt,
 };
+#pragma GCC diagnostic pop
 
 static struct vcpu *contain_serror(struct vcpu *v)
 {
@@ -205,25 +209,29 @@ static struct vcpu *contain_serror(struct vcpu *v)
 	return sched_next(v);
 }
 
-struct vcpu *vcpu_exit_sync(struct vcpu *v)
+/* Called by guest_entry.S with the syndrome; a tail call into the class's
+ * handler, so the common exit costs no stack frame here. */
+void vcpu_exit_sync(struct vcpu *v, uint64_t esr)
 {
-	uint64_t esr = read_sysreg(esr_el2);
 	unsigned ec = ESR_EC(esr);
 
-	exit_handler_fn fn = exit_handlers[ec];
-
 	v->exits[ec]++;
-	(fn ? fn : handle_unknown)(v, esr);
-	if (__builtin_expect(v->serror_pending, 0))
-		return contain_serror(v);
-	return sched_next(v);
+	exit_handlers[ec](v, esr);
 }
 
-struct vcpu *vcpu_exit_irq(struct vcpu *v)
+void vcpu_exit_irq(struct vcpu *v)
 {
 	v->exits[EXIT_IRQ]++;
 	irq_handle_pending();
-	if (__builtin_expect(v->serror_pending, 0))
+}
+
+/* The exit raised `attention`: everything that is not the fast path. All
+ * general registers of v are saved by now, so a switch may happen. */
+struct vcpu *vcpu_exit_slow(struct vcpu *v)
+{
+	v->attention = 0;
+	dmb(ish);
+	if (v->serror_pending)
 		return contain_serror(v);
 	return sched_next(v);
 }
@@ -233,7 +241,7 @@ struct vcpu *vcpu_exit_serror_or_fiq(struct vcpu *v, int serror)
 	if (serror)
 		return contain_serror(v);
 	v->exits[EXIT_FIQ]++;
-	return sched_next(v);
+	return vcpu_exit_slow(v);
 }
 
 /* An SError taken at EL2: inside an exit's window it belongs to the guest
@@ -243,6 +251,7 @@ void hyp_serror(struct trap_frame *f)
 	for (const uint64_t *w = __serror_windows_start; w < __serror_windows_end; w += 2) {
 		if (f->elr >= w[0] && f->elr <= w[1] && this_cpu()->current) {
 			this_cpu()->current->serror_pending = true;
+			vcpu_attention(this_cpu()->current);
 			return;
 		}
 	}

@@ -82,11 +82,15 @@ void console_end_partial_line(void)
 	}
 }
 
-void console_stream_char(const void *owner, const char *prefix, char c)
+void console_stream_char(const void *owner, const char *prefix, const char *line, size_t len,
+			 char c)
 {
+	/* Someone else wrote in between: start a fresh line and repeat what
+	 * this line already had, so it reads whole. */
 	if (partial_owner != owner) {
 		console_end_partial_line();
 		console_write_raw(prefix, strlen(prefix));
+		console_write_raw(line, len);
 		partial_owner = owner;
 	}
 	console_write_raw(&c, 1);

@@ -29,8 +29,10 @@ void console_unlock(void);
 void console_write_raw(const char *s, size_t len);
 /* Ends a streamed partial line, if any (callers hold console_lock). */
 void console_end_partial_line(void);
-/* Writes one character of `owner`'s stream, starting a line with `prefix`
- * when another writer came in between (callers hold console_lock). */
-void console_stream_char(const void *owner, const char *prefix, char c);
+/* Writes one character of `owner`'s stream; when another writer came in
+ * between, first starts a new line with `prefix` and the `len` characters
+ * the line already had (callers hold console_lock). */
+void console_stream_char(const void *owner, const char *prefix, const char *line, size_t len,
+			 char c);
 
 #endif

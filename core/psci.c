@@ -72,13 +72,15 @@ static int64_t affinity_info(struct vcpu *caller, uint64_t mpidr, uint64_t level
 									  : PSCI_AFFINITY_ON;
 }
 
-bool psci_handle(struct vcpu *v, uint32_t fid)
+void psci_handle(struct vcpu *v, uint32_t fid)
 {
 	uint64_t *x = v->regs.x;
 	int64_t ret;
 
-	if ((fid & 0xbfffffe0u) != 0x84000000u)
-		return false;
+	if ((fid & 0xbfffffe0u) != 0x84000000u) {
+		smccc_unknown(v);
+		return;
+	}
 	switch (psci_fn32(fid)) {
 	case PSCI_VERSION:
 		ret = 0x10001;	/* 1.1 */
@@ -86,11 +88,11 @@ bool psci_handle(struct vcpu *v, uint32_t fid)
 	case PSCI_CPU_SUSPEND:
 		/* Every state is treated as standby: wait for an interrupt.
 		 * Returning success from a power-down request is allowed. */
-		v->state = VCPU_BLOCKED;
+		vcpu_set_state(v, VCPU_BLOCKED);
 		ret = PSCI_RET_SUCCESS;
 		break;
 	case PSCI_CPU_OFF:
-		v->state = VCPU_OFF;
+		vcpu_set_state(v, VCPU_OFF);
 		ret = PSCI_RET_SUCCESS;	/* not seen: the vCPU does not return */
 		break;
 	case PSCI_CPU_ON:
@@ -119,5 +121,4 @@ bool psci_handle(struct vcpu *v, uint32_t fid)
 	}
 	/* Sign-extended: correct as a 64-bit result and as w0 for SMC32. */
 	x[0] = (uint64_t)ret;
-	return true;
 }

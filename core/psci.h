@@ -29,8 +29,8 @@
 #define PSCI_AFFINITY_OFF		1
 #define PSCI_AFFINITY_ON_PENDING	2
 
-/* Returns true if fid is a PSCI function (handled, result in x0). */
-bool psci_handle(struct vcpu *v, uint32_t fid);
+/* Standard-service call fid (owner 4): PSCI, anything else unknown. */
+void psci_handle(struct vcpu *v, uint32_t fid);
 /* PSCI_FEATURES answer for fid. */
 int64_t psci_features(uint32_t fid);
 

@@ -31,6 +31,8 @@ void sched_kick(struct vcpu *v)
 	c->need_resched = true;
 	if (c != this_cpu())
 		gic_send_sgi(c->gic_mask, SGI_KICK);
+	else if (c->current)
+		vcpu_attention(c->current);
 }
 
 void sched_wake(struct vcpu *v)
@@ -42,7 +44,11 @@ void sched_wake(struct vcpu *v)
 
 static bool on_kick(unsigned intid, int source, void *ctx)
 {
-	this_cpu()->need_resched = true;
+	struct cpu *c = this_cpu();
+
+	c->need_resched = true;
+	if (c->current)
+		vcpu_attention(c->current);
 	return true;
 }
 

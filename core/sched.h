@@ -18,11 +18,11 @@ void sched_run_core(void) __attribute__((noreturn));
 
 void vgic_dev_flush(struct vcpu *v);
 
-/* The exit fast path: same vCPU again unless something changed. */
+/* After an exit that raised `attention`: the vCPU to enter next. */
 static inline struct vcpu *sched_next(struct vcpu *prev)
 {
-	if (__builtin_expect(prev->state == VCPU_RUNNABLE && !this_cpu()->need_resched, 1)) {
-		if (__builtin_expect(prev->irq_work, 0))
+	if (prev->state == VCPU_RUNNABLE && !this_cpu()->need_resched) {
+		if (prev->irq_work)
 			vgic_dev_flush(prev);
 		return prev;
 	}

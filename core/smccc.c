@@ -25,7 +25,7 @@ static int64_t arch_features(uint32_t queried)
 	}
 }
 
-static int64_t console_write(struct vcpu *v, ipa_t buf, uint64_t len)
+static __attribute__((noinline)) int64_t console_write(struct vcpu *v, ipa_t buf, uint64_t len)
 {
 	struct vm *vm = v->vm;
 	const char *s;
@@ -40,7 +40,25 @@ static int64_t console_write(struct vcpu *v, ipa_t buf, uint64_t len)
 	return (int64_t)len;
 }
 
-static void hb_call(struct vcpu *v, uint32_t fid)
+/* Unknown calls are rare and log: kept out of line so the hot dispatch
+ * below needs no stack frame. */
+__attribute__((noinline, cold)) void smccc_unknown(struct vcpu *v)
+{
+	if (vm_log_once(v->vm, LOG_ONCE_UNKNOWN_CALL))
+		log_info("vm \"%s\": unknown SMCCC function 0x%lx -> NOT_SUPPORTED (logged once)",
+			 v->vm->name, v->regs.x[0]);
+	v->regs.x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+}
+
+static __attribute__((noinline)) void hb_console_putc(struct vcpu *v)
+{
+	spin_lock(&v->vm->vuart_lock);
+	vm_console_putc(v->vm, (char)v->regs.x[1]);
+	spin_unlock(&v->vm->vuart_lock);
+	v->regs.x[0] = SMCCC_SUCCESS;
+}
+
+static inline void hb_call(struct vcpu *v, uint32_t fid)
 {
 	uint64_t *x = v->regs.x;
 
@@ -52,10 +70,7 @@ static void hb_call(struct vcpu *v, uint32_t fid)
 		x[0] = v->vm->id;
 		break;
 	case HB_CALL_CONSOLE_PUTC:
-		spin_lock(&v->vm->vuart_lock);
-		vm_console_putc(v->vm, (char)x[1]);
-		spin_unlock(&v->vm->vuart_lock);
-		x[0] = SMCCC_SUCCESS;
+		hb_console_putc(v);
 		break;
 	case HB_CALL_CONSOLE_WRITE:
 		x[0] = (uint64_t)console_write(v, x[1], x[2]);
@@ -75,7 +90,7 @@ static void hb_call(struct vcpu *v, uint32_t fid)
 		x[1] = 0;
 		break;
 	default:
-		x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		smccc_unknown(v);
 		break;
 	}
 }
@@ -85,12 +100,18 @@ void smccc_handle(struct vcpu *v)
 	uint64_t *x = v->regs.x;
 	uint32_t fid = (uint32_t)x[0];
 
-	/* A 64-bit function ID with non-zero upper bits is not SMCCC. */
-	if (x[0] >> 32 || !(fid & FAST_CALL))
-		goto unknown;
+	/* A 64-bit function ID with non-zero upper bits is not SMCCC, and
+	 * HyperBerry offers no yielding calls. */
+	if (unlikely(x[0] >> 32 || !(fid & FAST_CALL))) {
+		smccc_unknown(v);
+		return;
+	}
 	switch (OWNER(fid)) {
 	case OWNER_VENDOR_HYP:
 		hb_call(v, fid);
+		return;
+	case OWNER_STANDARD:
+		psci_handle(v, fid);
 		return;
 	case OWNER_ARCH:
 		if (fid == SMCCC_VERSION)
@@ -98,18 +119,10 @@ void smccc_handle(struct vcpu *v)
 		else if (fid == SMCCC_ARCH_FEATURES)
 			x[0] = (uint64_t)arch_features((uint32_t)x[1]);
 		else
-			goto unknown;
+			smccc_unknown(v);
 		return;
-	case OWNER_STANDARD:
-		if (psci_handle(v, fid))
-			return;
-		goto unknown;
 	default:
-		goto unknown;
+		smccc_unknown(v);
+		return;
 	}
-unknown:
-	if (vm_log_once(v->vm, LOG_ONCE_UNKNOWN_CALL))
-		log_info("vm \"%s\": unknown SMCCC function 0x%lx -> NOT_SUPPORTED (logged once)",
-			 v->vm->name, x[0]);
-	x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 }

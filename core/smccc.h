@@ -28,7 +28,10 @@
 #define HB_VERSION_VALUE		0x00010000u	/* 1.0 */
 #define HB_CONSOLE_WRITE_MAX		4096
 
-/* Handles the call in v's x0..x3 and writes the results back. */
+/* Handles the call in v's x0..x3 and writes the results back. Reads and
+ * writes only x0-x3: the exit path does not save PC/PSTATE for HVC. */
 void smccc_handle(struct vcpu *v);
+/* Answers NOT_SUPPORTED and logs the first unknown call of the VM's run. */
+void smccc_unknown(struct vcpu *v);
 
 #endif

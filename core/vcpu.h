@@ -45,6 +45,10 @@ enum vcpu_state {
 
 struct vcpu {
 	struct vcpu_gprs regs;
+	/* Non-zero when the exit path must leave its fast path: a state
+	 * change, new virtual interrupts, an SError, or a reschedule. The
+	 * assembly reads it at VCPU_ATTENTION. */
+	volatile uint8_t attention;
 	struct vm *vm;
 	unsigned id;			/* index in the VM = vCPU interface number */
 	unsigned pcpu;			/* physical core it is pinned to */
@@ -68,9 +72,22 @@ struct vcpu {
 };
 
 _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "asm expects regs first");
+#define VCPU_ATTENTION	(33 * 8)
+_Static_assert(__builtin_offsetof(struct vcpu, attention) == VCPU_ATTENTION, "asm offset");
 
 #define VCPU_REG_PC	(31 * 8)
 #define VCPU_REG_PSTATE	(32 * 8)
+
+static inline void vcpu_attention(struct vcpu *v)
+{
+	v->attention = 1;
+}
+
+static inline void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
+{
+	v->state = state;
+	vcpu_attention(v);
+}
 
 /* Writing x31 means writing XZR: discarded. */
 static inline void vcpu_set_reg(struct vcpu *v, unsigned reg, uint64_t val)

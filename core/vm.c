@@ -177,7 +177,7 @@ void vm_stop(struct vm *vm, const char *why)
 	if (vm->state == VM_RUNNING)
 		vm->state = VM_STOPPED;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
-		vm->vcpus[i].state = VCPU_STOPPED;
+		vcpu_set_state(&vm->vcpus[i], VCPU_STOPPED);
 		vm->vcpus[i].on_pending = false;
 	}
 	/* Its passthrough SPIs must not stay active for the next run. */
@@ -265,8 +265,12 @@ void vm_console_putc(struct vm *vm, char c)
 
 		fmt_snprintf(prefix, sizeof(prefix), "[%s] ", vm->name);
 		console_lock();
-		console_stream_char(vm, prefix, c);
+		console_stream_char(vm, prefix, vm->out_line, vm->out_len, c);
 		console_unlock();
+		if (c == '\n')
+			vm->out_len = 0;
+		else if (vm->out_len < sizeof(vm->out_line) - 1)
+			vm->out_line[vm->out_len++] = c;
 		return;
 	}
 	if (c != '\n' && vm->out_len < sizeof(vm->out_line) - 1) {

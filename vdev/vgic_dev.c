@@ -34,6 +34,8 @@ static void hw_kick(void *ctx, unsigned vcpu_id)
 	struct vcpu *v = &vm->vcpus[vcpu_id];
 
 	v->irq_work = true;
+	dmb(ishst);
+	vcpu_attention(v);
 	if (v->loaded && v->pcpu == this_cpu()->id && v->state == VCPU_RUNNABLE)
 		return;		/* flushed on the way back into the guest */
 	sched_wake(v);
@@ -156,10 +158,12 @@ void vgic_dev_save(struct vcpu *v)
 {
 	if (!v->vm->has_vgic)
 		return;
+	/* Saving syncs the LRs, which may itself deactivate PPI 27: sample its
+	 * active state only afterwards. */
+	vgic_vcpu_save(&v->vm->vgic, v->id, &v->gich_ctx);
 	v->vtimer_active = gic_is_active(BOARD_IRQ_VIRT_TIMER);
 	if (v->vtimer_active)
 		gic_set_active(BOARD_IRQ_VIRT_TIMER, false);
-	vgic_vcpu_save(&v->vm->vgic, v->id, &v->gich_ctx);
 }
 
 void vgic_dev_flush(struct vcpu *v)

@@ -353,6 +353,8 @@ void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu)
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
 	uint32_t kick;
 
+	CHECK(vcpu < vgic->nr_vcpus);
+
 	/* Unlocked peek: an injection racing past this check kicks the vCPU,
 	 * which brings it back here before the interrupt can be missed. */
 	if (!__atomic_load_n(&vc->queue.bucket_mask, __ATOMIC_ACQUIRE) &&
@@ -369,6 +371,8 @@ void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu)
 void vgic_maintenance(struct vgic *vgic, unsigned vcpu)
 {
 	uint32_t kick;
+
+	CHECK(vcpu < vgic->nr_vcpus);
 
 	spin_lock(&vgic->lock);
 	kick = lr_refill(vgic, vcpu, vgic->ops->read_misr() & GICH_MISR_EOI);
@@ -389,6 +393,8 @@ void vgic_sync_lrs(struct vgic *vgic, unsigned vcpu)
 {
 	uint32_t kick;
 
+	CHECK(vcpu < vgic->nr_vcpus);
+
 	spin_lock(&vgic->lock);
 	kick = vgic_lr_sync_locked(vgic, vcpu);
 	spin_unlock(&vgic->lock);
@@ -401,6 +407,8 @@ void vgic_vcpu_save(struct vgic *vgic, unsigned vcpu, struct vgic_cpu_hw_ctx *ct
 {
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
 	uint32_t kick;
+
+	CHECK(vcpu < vgic->nr_vcpus);
 
 	spin_lock(&vgic->lock);
 	kick = vgic_lr_sync_locked(vgic, vcpu);
@@ -425,6 +433,8 @@ void vgic_vcpu_restore(struct vgic *vgic, unsigned vcpu, const struct vgic_cpu_h
 {
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
 	bool fresh = ctx->generation != vgic->generation;
+
+	CHECK(vcpu < vgic->nr_vcpus);
 
 	spin_lock(&vgic->lock);
 	/* A context from before vgic_reset (or never saved) restores as a

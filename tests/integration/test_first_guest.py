@@ -33,7 +33,7 @@ def known_gap(line):
 def run_guest(guest, vcpus, timeout=60):
     img = make_image(f"guest-{guest}", [vm_node(guest, guest, vcpus=vcpus)])
     with hyperberry(image=img, timeout=timeout, logname=f"guest-{guest}") as m:
-        verdict = m.expect(rf"VERDICT {guest}: (PASS|FAIL) (\d+)/(\d+)")
+        verdict = m.expect(rf"VERDICT {guest}: (PASS|FAIL) (\d+)/(\d+)\r*\n")
         m.expect(rf'vm "{guest}": stopped \(guest called PSCI SYSTEM_OFF\)')
         out = m.output()
     return verdict, out
