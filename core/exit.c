@@ -25,7 +25,8 @@ static inline void skip_instruction(struct vcpu *v, uint64_t esr)
 	v->regs.pc += (esr & BIT(25)) ? 4 : 2;
 }
 
-static void handle_hvc(struct vcpu *v, uint64_t esr)
+/* Called straight from the vector (guest_entry.S), which counted the exit. */
+void handle_hvc(struct vcpu *v, uint64_t esr)
 {
 	/* SMCCC uses HVC #0; other immediates are not calls we know. */
 	if (esr & 0xffff)

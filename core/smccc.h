@@ -18,6 +18,7 @@
 #define SMCCC_ARCH_WORKAROUND_3		0x80003fffu
 
 /* HyperBerry calls: fast calls, owner 6 (vendor-specific hypervisor). */
+#define HB_CALL_BASE			0x86000000u
 #define HB_CALL_VERSION			0x86000000u
 #define HB_CALL_VM_ID			0x86000001u
 #define HB_CALL_CONSOLE_PUTC		0x86000002u

@@ -4,6 +4,7 @@
 #define HB_CORE_VCPU_H
 
 #include "core/config_limits.h"
+#include "core/vcpu_offsets.h"
 #include "lib/types.h"
 #include "vdev/vgic.h"
 
@@ -45,6 +46,7 @@ enum vcpu_state {
 
 struct vcpu {
 	struct vcpu_gprs regs;
+	uint64_t exits[EXIT_REASONS];	/* per exit reason; the vector counts HVCs */
 	/* Non-zero when the exit path must leave its fast path: a state
 	 * change, new virtual interrupts, an SError, or a reschedule. The
 	 * assembly reads it at VCPU_ATTENTION. */
@@ -67,13 +69,13 @@ struct vcpu {
 	struct vgic_cpu_hw_ctx gich_ctx;
 	struct vcpu_el1 el1;
 	struct fpsimd_state fp __attribute__((aligned(16)));
-	uint64_t exits[EXIT_REASONS];
 	struct vcpu *next_on_core;	/* run queue link */
 };
 
 _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "asm expects regs first");
-#define VCPU_ATTENTION	(33 * 8)
-_Static_assert(__builtin_offsetof(struct vcpu, attention) == VCPU_ATTENTION, "asm offset");
+_Static_assert(__builtin_offsetof(struct vcpu, exits) == VCPU_EXITS_OFFSET, "asm offset");
+_Static_assert(__builtin_offsetof(struct vcpu, attention) == VCPU_ATTENTION_OFFSET, "asm offset");
+_Static_assert(EXIT_REASONS == 67, "update VCPU_ATTENTION_OFFSET");
 
 #define VCPU_REG_PC	(31 * 8)
 #define VCPU_REG_PSTATE	(32 * 8)

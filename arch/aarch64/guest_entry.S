@@ -13,7 +13,9 @@
 #include "arch/aarch64/frame.h"
 
 #define REGS_PC		(31 * 8)
-#define VCPU_ATTENTION	(33 * 8)
+#include "core/vcpu_offsets.h"
+#define VCPU_ATTENTION	VCPU_ATTENTION_OFFSET
+#define VCPU_EXITS	VCPU_EXITS_OFFSET
 #define EC_HVC64	0x16
 #define EC_SMC64	0x17
 #define EC_DABT_LOW	0x24
@@ -103,7 +105,10 @@ guest_exit_sync:
 	lsr	w2, w1, #26
 	cmp	w2, #EC_HVC64
 	b.ne	1f
-	bl	vcpu_exit_sync
+	ldr	x3, [x0, #VCPU_EXITS + EC_HVC64 * 8]
+	add	x3, x3, #1
+	str	x3, [x0, #VCPU_EXITS + EC_HVC64 * 8]
+	bl	handle_hvc
 	b	return_regs_only
 1:	save_pc_pstate
 	cmp	w2, #EC_SMC64

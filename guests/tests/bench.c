@@ -1,7 +1,7 @@
 /* bench: cycle cost of guest exits, measured with CNTVCT_EL0. Run under
  * `-icount shift=0` one instruction is 1 ns of virtual time, so the numbers
  * compare exit paths natively and under HyperBerry. */
-#include "guests/lib/rt.h"
+#include "guests/lib/gic.h"
 
 const char rt_test_name[] = "bench";
 
@@ -10,6 +10,12 @@ const char rt_test_name[] = "bench";
 #define UART_IBRD	(RT_UART_BASE + 0x024)
 #define GICD_TYPER	(RT_GICD_BASE + 0x004)
 #define GICC_CTLR	(RT_GICC_BASE + 0x000)
+#define GICD_ISENABLER0	(RT_GICD_BASE + 0x100)
+
+#define LATENCY_RUNS		256
+#define LATENCY_DELAY_US	50	/* timer deadline ahead of "now" */
+#define LATENCY_TIMEOUT_US	100000
+#define LATENCY_SGI		1
 
 enum availability { ALWAYS, HB_ONLY };
 
@@ -19,6 +25,15 @@ struct bench_item {
 	/* One operation, called ITERATIONS times in the timed loop. */
 	void (*op)(void);
 };
+
+/* Measurements that time events themselves instead of a loop of ops:
+ * measure() returns ns x100 per event, or LATENCY_NA. */
+struct latency_item {
+	const char *name;
+	int64_t (*measure)(void);
+};
+
+#define LATENCY_NA	INT64_MIN
 
 static uint32_t ibrd_value;
 
@@ -39,6 +54,140 @@ static NOINLINE void op_sysreg_read_actlr(void)
 }
 static NOINLINE void op_mmio_read_gicd_typer(void) { (void)*(volatile uint32_t *)GICD_TYPER; }
 static NOINLINE void op_mmio_read_gicc_ctlr(void) { (void)*(volatile uint32_t *)GICC_CTLR; }
+/* SGI 0 is always enabled: the write changes nothing, only its cost counts. */
+static NOINLINE void op_gicd_isenabler0_write(void) { *(volatile uint32_t *)GICD_ISENABLER0 = 1; }
+
+/* ---- interrupt latency: the vector stamps CNTVCT before anything else */
+
+/* Written by bench_vectors' IRQ slot (its second instruction). */
+volatile uint64_t bench_irq_stamp __attribute__((aligned(8)));
+static volatile unsigned bench_irqs;
+
+/* A copy of the runtime's table whose EL1 IRQ slot first records CNTVCT,
+ * then continues into the runtime's own slot with every register intact. */
+__asm__(".pushsection .text.bench_vectors, \"ax\"\n"
+	"	.balign	0x800\n"
+	"	.globl	bench_vectors\n"
+	"bench_vectors:\n"
+	"	.irp	slot, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15\n"
+	"	.balign	0x80\n"
+	"	.if	\\slot == 5\n"
+	"	stp	x0, x1, [sp, #-16]!\n"
+	"	mrs	x0, cntvct_el0\n"
+	"	adrp	x1, bench_irq_stamp\n"
+	"	str	x0, [x1, :lo12:bench_irq_stamp]\n"
+	"	ldp	x0, x1, [sp], #16\n"
+	"	.endif\n"
+	"	b	rt_vectors + \\slot * 0x80\n"
+	"	.endr\n"
+	".popsection\n");
+extern const char bench_vectors[];
+
+static void bench_on_irq(struct rt_frame *frame)
+{
+	uint32_t iar = gic_ack();
+
+	if (GIC_IAR_INTID(iar) == GIC_SPURIOUS)
+		return;
+	if (GIC_IAR_INTID(iar) == GIC_INTID_VTIMER)
+		__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb" : : : "memory");
+	gic_eoi(iar);
+	bench_irqs++;
+}
+
+static uint64_t read_vbar(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mrs %0, vbar_el1" : "=r"(v));
+	return v;
+}
+
+static void write_vbar(uint64_t v)
+{
+	__asm__ volatile("msr vbar_el1, %0\n\tisb" : : "r"(v) : "memory");
+}
+
+/* Unmasks until the next interrupt has been handled; false on time-out. */
+static bool wait_irq(unsigned before)
+{
+	uint64_t start = rt_cntvct(), limit = LATENCY_TIMEOUT_US * rt_cntfrq() / 1000000;
+
+	cpu_irq_unmask();
+	while (bench_irqs == before && rt_cntvct() - start < limit)
+		;
+	cpu_irq_mask();
+	return bench_irqs != before;
+}
+
+/* Average of (vector stamp - start) over LATENCY_RUNS interrupts, with
+ * trigger() raising one and returning the CNTVCT value it counts from. */
+static int64_t average_latency(uint64_t (*trigger)(void))
+{
+	uint64_t saved_vbar = read_vbar();
+	int64_t sum = 0;
+	bool ok = true;
+
+	gic_set_irq_handler(bench_on_irq);
+	write_vbar((uint64_t)bench_vectors);
+	for (unsigned i = 0; i < LATENCY_RUNS && ok; i++) {
+		unsigned before = bench_irqs;
+		uint64_t start = trigger();
+
+		ok = wait_irq(before);
+		sum += (int64_t)(bench_irq_stamp - start);
+	}
+	write_vbar(saved_vbar);
+	gic_set_irq_handler(NULL);
+	if (!ok)
+		return LATENCY_NA;
+	/* Ticks to ns keeping the sign (an early interrupt shows as < 0). */
+	if (sum < 0)
+		return -(int64_t)rt_ticks_to_ns((uint64_t)-sum) * 100 / LATENCY_RUNS;
+	return (int64_t)rt_ticks_to_ns((uint64_t)sum) * 100 / LATENCY_RUNS;
+}
+
+static uint64_t trigger_timer(void)
+{
+	uint64_t cval = rt_cntvct() + LATENCY_DELAY_US * rt_cntfrq() / 1000000;
+
+	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
+			 : : "r"(cval), "r"(1ull) : "memory");
+	return cval;
+}
+
+static uint64_t trigger_sgi_self(void)
+{
+	uint64_t start;
+
+	/* Unmasked before the write, so the SGI is taken as soon as it is
+	 * signalled (wait_irq then finds it handled already). */
+	cpu_irq_unmask();
+	start = rt_cntvct();
+	gic_send_sgi(GIC_SGI_TO_SELF, 0, LATENCY_SGI);
+	return start;
+}
+
+static void latency_setup(void)
+{
+	gic_set_priority(GIC_INTID_VTIMER, 0x80);
+	gic_enable_irq(GIC_INTID_VTIMER);
+	gic_set_priority(LATENCY_SGI, 0x80);
+	gic_dist_enable();
+	gic_cpu_enable(false);
+}
+
+static int64_t measure_timer_irq_latency(void)
+{
+	latency_setup();
+	return average_latency(trigger_timer);
+}
+
+static int64_t measure_sgi_self_latency(void)
+{
+	latency_setup();
+	return average_latency(trigger_sgi_self);
+}
 
 /* New measurements (e.g. GIC ones) are one line here. */
 static const struct bench_item items[] = {
@@ -50,6 +199,13 @@ static const struct bench_item items[] = {
 	{ "sysreg_read_actlr", ALWAYS, op_sysreg_read_actlr },
 	{ "mmio_read_gicd_typer", ALWAYS, op_mmio_read_gicd_typer },
 	{ "mmio_read_gicc_ctlr", ALWAYS, op_mmio_read_gicc_ctlr },
+	{ "gicd_isenabler0_write", ALWAYS, op_gicd_isenabler0_write },
+};
+
+/* Printed after items[], in the same BENCH line format. */
+static const struct latency_item latency_items[] = {
+	{ "timer_irq_latency", measure_timer_irq_latency },
+	{ "sgi_self_latency", measure_sgi_self_latency },
 };
 
 static uint64_t time_ticks(void (*op)(void))
@@ -112,6 +268,14 @@ void test_main(void)
 		all_advanced &= ticks > 0;
 		ns = rt_ticks_to_ns(ticks);
 		print_ns_x100(it->name, ((int64_t)ns - (int64_t)baseline_ns) * 100 / (int64_t)ITERATIONS);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(latency_items); i++) {
+		int64_t ns_x100 = latency_items[i].measure();
+
+		if (ns_x100 == LATENCY_NA)
+			rt_printf("BENCH %s n/a\n", latency_items[i].name);
+		else
+			print_ns_x100(latency_items[i].name, ns_x100);
 	}
 	CHECK_TRUE("every_measurement_took_time", all_advanced);
 }

@@ -2,14 +2,14 @@
  * GICD register semantics, per-interrupt state machine, priorities and
  * preemption, SGIs between two vCPUs, more pending interrupts than list
  * registers, the virtual timer (also waking WFI), and the PL011's line. */
-#include "guests/lib/gic.h"
+#include "guests/lib/irq_log.h"
+#include "guests/lib/vtimer.h"
 
 const char rt_test_name[] = "gic";
 
 #define TIMEOUT_US	500000	/* generous: QEMU TCG time can jump */
 #define QUIET_US	2000	/* how long "not delivered" is watched */
 #define TIMER_US	2000	/* timer deadlines in the future */
-#define MAX_EVENTS	32
 
 /* SPIs no device drives, natively or under HyperBerry. */
 #define SPI_A		40
@@ -25,32 +25,9 @@ const char rt_test_name[] = "gic";
 #define UART_MIS	(RT_UART_BASE + 0x040)
 #define UART_INT_TX	BIT(5)
 
-#define CNTV_CTL_ENABLE		BIT(0)
-#define CNTV_CTL_IMASK		BIT(1)
-#define CNTV_CTL_ISTATUS	BIT(2)
-
-struct irq_event {
-	uint16_t intid;
-	uint8_t source;		/* GICC_IAR.CPUID */
-	uint8_t depth;		/* handlers already running on this vCPU */
-	uint32_t timer_ctl;	/* CNTV_CTL_EL0 at entry (timer interrupts) */
-	uint64_t when;		/* CNTVCT_EL0 at entry */
-};
-
-/* Per vCPU. `during` runs between acknowledge and completion; it returns
- * true when it completed the interrupt itself. */
-struct irq_log {
-	volatile unsigned count;
-	volatile unsigned spurious;
-	volatile unsigned depth;
-	bool (*volatile during)(uint32_t iar);
-	volatile bool split_eoi;
-	struct irq_event ev[MAX_EVENTS];
-};
-
-static struct irq_log logs[2];
-
-/* ------------------------------------------------------------- helpers */
+/* vCPU 0's and vCPU 1's recordings. */
+#define LOG0	irq_log_of(0)
+#define LOG1	irq_log_of(1)
 
 static void dmb(void)
 {
@@ -62,132 +39,14 @@ static uint64_t us_to_ticks(uint64_t us)
 	return us * rt_cntfrq() / 1000000;
 }
 
-static uint64_t cntv_ctl(void)
+static bool wait_events(struct irq_log *log, unsigned n)
 {
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntv_ctl_el0" : "=r"(v) : : "memory");
-	return v;
+	return irq_log_wait(log, n, TIMEOUT_US);
 }
 
-static void set_cntv_ctl(uint64_t v)
-{
-	__asm__ volatile("msr cntv_ctl_el0, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-static uint64_t cntv_cval(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("mrs %0, cntv_cval_el0" : "=r"(v) : : "memory");
-	return v;
-}
-
-static void set_cntv_cval(uint64_t v)
-{
-	__asm__ volatile("msr cntv_cval_el0, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-static int32_t cntv_tval(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("isb\n\tmrs %0, cntv_tval_el0" : "=r"(v) : : "memory");
-	return (int32_t)v;
-}
-
-static void set_cntv_tval(uint64_t v)
-{
-	__asm__ volatile("msr cntv_tval_el0, %0\n\tisb" : : "r"(v) : "memory");
-}
-
-static struct irq_log *my_log(void)
-{
-	return &logs[rt_cpu_id() & 1];
-}
-
-static void on_irq(struct rt_frame *frame)
-{
-	uint64_t now = rt_cntvct();
-	struct irq_log *log = my_log();
-	uint32_t iar = gic_ack();
-	unsigned intid = GIC_IAR_INTID(iar), n;
-	bool (*during)(uint32_t) = log->during;
-
-	if (intid == GIC_SPURIOUS) {
-		log->spurious++;
-		return;
-	}
-	n = log->count;
-	if (n < MAX_EVENTS) {
-		log->ev[n] = (struct irq_event){ .intid = (uint16_t)intid,
-						 .source = (uint8_t)GIC_IAR_CPUID(iar),
-						 .depth = (uint8_t)log->depth, .when = now };
-		if (intid == GIC_INTID_VTIMER)
-			log->ev[n].timer_ctl = (uint32_t)cntv_ctl();
-	}
-	dmb();
-	log->count = n + 1;
-	/* The timer's output is a level: silence it before completing. */
-	if (intid == GIC_INTID_VTIMER)
-		set_cntv_ctl(0);
-	log->depth++;
-	if (during && during(iar)) {
-		log->depth--;
-		return;
-	}
-	log->depth--;
-	gic_eoi(iar);
-	if (log->split_eoi)
-		gic_deactivate(iar);
-}
-
-static void log_reset(struct irq_log *log)
-{
-	log->during = NULL;
-	log->spurious = 0;
-	dmb();
-	log->count = 0;
-}
-
-/* Waits, interrupts unmasked, until the log holds n events. */
-static bool wait_events(struct irq_log *log, unsigned n, uint64_t us)
-{
-	uint64_t start = rt_cntvct(), limit = us_to_ticks(us);
-	bool ok;
-
-	cpu_irq_unmask();
-	while (log->count < n && rt_cntvct() - start < limit)
-		;
-	cpu_irq_mask();
-	ok = log->count >= n;
-	dmb();
-	return ok;
-}
-
-/* Unmasks for QUIET_US; true if nothing was taken meanwhile. */
 static bool stays_quiet(struct irq_log *log)
 {
-	unsigned before = log->count;
-
-	cpu_irq_unmask();
-	rt_delay_us(QUIET_US);
-	cpu_irq_mask();
-	return log->count == before;
-}
-
-/* "a,b,c" of the logged INTIDs (for FAIL lines). */
-static const char *events_str(const struct irq_log *log)
-{
-	static char buf[160];
-	unsigned len = 0;
-
-	buf[0] = 0;
-	for (unsigned i = 0; i < log->count && i < MAX_EVENTS && len < sizeof(buf) - 8; i++)
-		len += (unsigned)fmt_snprintf(buf + len, sizeof(buf) - len, "%s%u/s%u/d%u",
-					      i ? "," : "", log->ev[i].intid, log->ev[i].source,
-					      log->ev[i].depth);
-	return buf;
+	return irq_log_quiet(log, QUIET_US);
 }
 
 static void check_order(const char *name, const struct irq_log *log, const uint16_t *want,
@@ -197,7 +56,7 @@ static void check_order(const char *name, const struct irq_log *log, const uint1
 
 	for (unsigned i = 0; ok && i < n; i++)
 		ok = log->ev[i].intid == want[i];
-	rt_check(name, ok, "taken (intid/source/depth) %s, %u events", events_str(log), log->count);
+	rt_check(name, ok, "taken (intid/source/depth) %s, %u events", irq_log_str(log), log->count);
 }
 
 static void spi_setup(unsigned intid, uint8_t prio)
@@ -299,7 +158,7 @@ static void test_distributor_registers(void)
 	uint8_t mask;
 
 	CHECK_EQ("typer_cpu_number", 1, (typer >> 5) & 7);
-	rt_check("typer_it_lines", lines >= 2, "ITLinesNumber %u leaves no INTID %u", lines,
+	rt_check("typer_it_lines", last >= SPI_A + SPI_COUNT - 1, "ITLinesNumber %u leaves no INTID %u", lines,
 		 SPI_A + SPI_COUNT - 1);
 	/* The highest INTID TYPER promises is there; the next bank is not. */
 	gic_enable_irq(last);
@@ -424,7 +283,7 @@ static bool record_state(uint32_t iar)
 
 static void test_spi_state_machine(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 
 	spi_setup(SPI_A, 0xa0);
 	gic_enable_irq(SPI_A);
@@ -433,7 +292,7 @@ static void test_spi_state_machine(void)
 	CHECK_TRUE("spi_icenabler_clears", !gic_is_enabled(SPI_A));
 	gic_set_pending(SPI_A);
 	CHECK_TRUE("spi_ispendr_sets", gic_is_pending(SPI_A));
-	log_reset(log);
+	irq_log_reset(log);
 	CHECK_TRUE("spi_disabled_not_delivered", stays_quiet(log));
 	gic_clear_pending(SPI_A);
 	CHECK_TRUE("spi_icpendr_clears", !gic_is_pending(SPI_A));
@@ -452,46 +311,46 @@ static void test_spi_state_machine(void)
 	gic_set_pending(SPI_A);
 	gic_enable_irq(SPI_A);
 	log->during = record_state;
-	rt_check("spi_delivered_when_enabled", wait_events(log, 1, TIMEOUT_US) &&
-		 log->ev[0].intid == SPI_A, "taken: %s", events_str(log));
+	rt_check("spi_delivered_when_enabled", wait_events(log, 1) &&
+		 log->ev[0].intid == SPI_A, "taken: %s", irq_log_str(log));
 	CHECK_EQ("spi_active_not_pending_in_handler", 2, seen_state & 3);
 	CHECK_TRUE("spi_idle_after_eoi", !gic_is_pending(SPI_A) && !gic_is_active(SPI_A));
 
 	/* Pending again while active: both bits, then a second delivery. */
-	log_reset(log);
+	irq_log_reset(log);
 	log->during = record_state;
 	repends = 1;
 	gic_set_pending(SPI_A);
-	rt_check("spi_pending_while_active_redelivered", wait_events(log, 2, TIMEOUT_US),
-		 "taken: %s", events_str(log));
+	rt_check("spi_pending_while_active_redelivered", wait_events(log, 2),
+		 "taken: %s", irq_log_str(log));
 	CHECK_TRUE("spi_pending_and_active", seen_both);
 
 	/* Active by ISACTIVER holds back a pending, enabled interrupt. */
-	log_reset(log);
+	irq_log_reset(log);
 	gic_set_active(SPI_A);
 	CHECK_TRUE("spi_isactiver_sets", gic_is_active(SPI_A));
 	gic_set_pending(SPI_A);
 	CHECK_TRUE("spi_active_blocks_delivery", stays_quiet(log));
 	gic_clear_active(SPI_A);
 	CHECK_TRUE("spi_icactiver_clears", !gic_is_active(SPI_A));
-	rt_check("spi_delivered_after_icactiver", wait_events(log, 1, TIMEOUT_US),
-		 "taken: %s", events_str(log));
+	rt_check("spi_delivered_after_icactiver", wait_events(log, 1),
+		 "taken: %s", irq_log_str(log));
 
 	/* The same, with the pending state set first (already signalled). */
-	log_reset(log);
+	irq_log_reset(log);
 	gic_set_pending(SPI_A);
 	gic_set_active(SPI_A);
 	CHECK_TRUE("spi_isactiver_on_signalled", gic_is_active(SPI_A) && gic_is_pending(SPI_A) &&
 		   stays_quiet(log));
 	gic_clear_active(SPI_A);
-	rt_check("spi_signalled_delivered_after_icactiver", wait_events(log, 1, TIMEOUT_US),
-		 "taken: %s", events_str(log));
+	rt_check("spi_signalled_delivered_after_icactiver", wait_events(log, 1),
+		 "taken: %s", irq_log_str(log));
 	gic_disable_irq(SPI_A);
 }
 
 static void test_private_state_machine(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 
 	gic_set_priority(PPI_FREE, 0xa0);
 	gic_enable_irq(PPI_FREE);
@@ -500,11 +359,11 @@ static void test_private_state_machine(void)
 	CHECK_TRUE("ppi_icenabler_clears", !gic_is_enabled(PPI_FREE));
 	gic_set_pending(PPI_FREE);
 	CHECK_TRUE("ppi_ispendr_sets", gic_is_pending(PPI_FREE));
-	log_reset(log);
+	irq_log_reset(log);
 	CHECK_TRUE("ppi_disabled_not_delivered", stays_quiet(log));
 	gic_enable_irq(PPI_FREE);
-	rt_check("ppi_delivered", wait_events(log, 1, TIMEOUT_US) && log->ev[0].intid == PPI_FREE,
-		 "taken: %s", events_str(log));
+	rt_check("ppi_delivered", wait_events(log, 1) && log->ev[0].intid == PPI_FREE,
+		 "taken: %s", irq_log_str(log));
 	gic_set_pending(PPI_FREE);
 	gic_clear_pending(PPI_FREE);
 	CHECK_TRUE("ppi_icpendr_clears", !gic_is_pending(PPI_FREE) && stays_quiet(log));
@@ -518,10 +377,10 @@ static void test_private_state_machine(void)
 	CHECK_EQ("sgi_spendsgir_reads_source", 0x02, gicd_read8(GIC_DIST_SPENDSGIR + 5));
 	gicd_write8(GIC_DIST_CPENDSGIR + 5, 0x02);
 	CHECK_TRUE("sgi_cpendsgir_clears", !gic_is_pending(5));
-	log_reset(log);
+	irq_log_reset(log);
 	gicd_write8(GIC_DIST_SPENDSGIR + 5, 0x02);
-	rt_check("sgi_spendsgir_delivered_with_source", wait_events(log, 1, TIMEOUT_US) &&
-		 log->ev[0].intid == 5 && log->ev[0].source == 1, "taken: %s", events_str(log));
+	rt_check("sgi_spendsgir_delivered_with_source", wait_events(log, 1) &&
+		 log->ev[0].intid == 5 && log->ev[0].source == 1, "taken: %s", irq_log_str(log));
 }
 
 static void test_spurious(void)
@@ -533,12 +392,12 @@ static void test_spurious(void)
 	gicc_write(GIC_CPU_PMR, 0x80);
 	gic_set_pending(SPI_B);
 	gic_enable_irq(SPI_B);
-	log_reset(&logs[0]);
-	CHECK_TRUE("pmr_masks_lower_priority", stays_quiet(&logs[0]));
+	irq_log_reset(LOG0);
+	CHECK_TRUE("pmr_masks_lower_priority", stays_quiet(LOG0));
 	CHECK_EQ("pmr_masked_iar_1023", GIC_SPURIOUS, GIC_IAR_INTID(gic_ack()));
 	gicc_write(GIC_CPU_PMR, 0xff);
-	rt_check("pmr_raised_delivers", wait_events(&logs[0], 1, TIMEOUT_US), "taken: %s",
-		 events_str(&logs[0]));
+	rt_check("pmr_raised_delivers", wait_events(LOG0, 1), "taken: %s",
+		 irq_log_str(LOG0));
 	gic_disable_irq(SPI_B);
 }
 
@@ -548,7 +407,7 @@ static volatile uint32_t rpr_in_handler;
  * preempt it once PSTATE.I is clear, a lower one must wait. */
 static bool preempt_inside(uint32_t iar)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	unsigned before = log->count;
 	uint64_t start = rt_cntvct();
 
@@ -567,7 +426,7 @@ static bool preempt_inside(uint32_t iar)
 
 static void test_priorities(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	static const uint16_t two[] = { SPI_C, SPI_B };
 	static const uint16_t nested[] = { SPI_D, SPI_C, SPI_E };
 
@@ -575,10 +434,10 @@ static void test_priorities(void)
 	spi_setup(SPI_C, 0x20);
 	gic_enable_irq(SPI_B);
 	gic_enable_irq(SPI_C);
-	log_reset(log);
+	irq_log_reset(log);
 	gic_set_pending(SPI_B);
 	gic_set_pending(SPI_C);
-	wait_events(log, 2, TIMEOUT_US);
+	wait_events(log, 2);
 	check_order("two_pending_highest_first", log, two, 2);
 
 	spi_setup(SPI_C, 0x40);
@@ -587,13 +446,13 @@ static void test_priorities(void)
 	gic_enable_irq(SPI_C);
 	gic_enable_irq(SPI_D);
 	gic_enable_irq(SPI_E);
-	log_reset(log);
+	irq_log_reset(log);
 	log->during = preempt_inside;
 	gic_set_pending(SPI_D);
-	wait_events(log, 3, TIMEOUT_US);
+	wait_events(log, 3);
 	check_order("preemption_order", log, nested, 3);
 	rt_check("preemption_nested", log->count >= 3 && log->ev[1].depth == 1 &&
-		 log->ev[2].depth == 0, "taken (intid/source/depth) %s", events_str(log));
+		 log->ev[2].depth == 0, "taken (intid/source/depth) %s", irq_log_str(log));
 	CHECK_EQ("rpr_is_running_priority", 0xc0, rpr_in_handler & 0xff);
 	CHECK_EQ("rpr_idle", 0xff, gicc_read(GIC_CPU_RPR));
 	for (unsigned i = SPI_B; i <= SPI_E; i++)
@@ -602,57 +461,48 @@ static void test_priorities(void)
 
 /* ------------------------------------------------------------------ SGIs */
 
-static bool took(const struct irq_log *log, unsigned intid, unsigned source)
-{
-	for (unsigned i = 0; i < log->count && i < MAX_EVENTS; i++) {
-		if (log->ev[i].intid == intid && log->ev[i].source == source)
-			return true;
-	}
-	return false;
-}
-
 static void test_sgis(void)
 {
-	struct irq_log *l0 = &logs[0], *l1 = &logs[1];
+	struct irq_log *l0 = LOG0, *l1 = LOG1;
 
-	log_reset(l0);
+	irq_log_reset(l0);
 	gic_send_sgi(GIC_SGI_TO_SELF, 0, 1);
-	rt_check("sgi_self", wait_events(l0, 1, TIMEOUT_US) && l0->ev[0].intid == 1 &&
-		 l0->ev[0].source == 0, "taken: %s", events_str(l0));
+	rt_check("sgi_self", wait_events(l0, 1) && l0->ev[0].intid == 1 &&
+		 l0->ev[0].source == 0, "taken: %s", irq_log_str(l0));
 
-	log_reset(l0);
-	log_reset(l1);
+	irq_log_reset(l0);
+	irq_log_reset(l1);
 	gic_send_sgi(GIC_SGI_TO_LIST, 0x02, 2);
-	rt_check("sgi_list_to_cpu1", wait_events(l1, 1, TIMEOUT_US) && took(l1, 2, 0),
-		 "vCPU 1 took: %s", events_str(l1));
+	rt_check("sgi_list_to_cpu1", wait_events(l1, 1) && irq_log_took(l1, 2, 0),
+		 "vCPU 1 took: %s", irq_log_str(l1));
 	CHECK_TRUE("sgi_list_not_to_cpu0", stays_quiet(l0));
 
-	log_reset(l1);
+	irq_log_reset(l1);
 	on_cpu1(cpu1_sgi3_to_cpu0);
-	rt_check("sgi_list_from_cpu1_source", wait_events(l0, 1, TIMEOUT_US) && took(l0, 3, 1),
-		 "vCPU 0 took: %s", events_str(l0));
+	rt_check("sgi_list_from_cpu1_source", wait_events(l0, 1) && irq_log_took(l0, 3, 1),
+		 "vCPU 0 took: %s", irq_log_str(l0));
 	CHECK_EQ("sgi_list_not_to_sender", 0, l1->count);
 
-	log_reset(l0);
-	log_reset(l1);
+	irq_log_reset(l0);
+	irq_log_reset(l1);
 	gic_send_sgi(GIC_SGI_TO_OTHERS, 0xff, 4);
-	rt_check("sgi_others_from_cpu0", wait_events(l1, 1, TIMEOUT_US) && took(l1, 4, 0),
-		 "vCPU 1 took: %s", events_str(l1));
+	rt_check("sgi_others_from_cpu0", wait_events(l1, 1) && irq_log_took(l1, 4, 0),
+		 "vCPU 1 took: %s", irq_log_str(l1));
 	CHECK_TRUE("sgi_others_not_self", stays_quiet(l0));
 
-	log_reset(l1);
+	irq_log_reset(l1);
 	on_cpu1(cpu1_sgi6_to_others);
-	rt_check("sgi_others_from_cpu1", wait_events(l0, 1, TIMEOUT_US) && took(l0, 6, 1),
-		 "vCPU 0 took: %s", events_str(l0));
+	rt_check("sgi_others_from_cpu1", wait_events(l0, 1) && irq_log_took(l0, 6, 1),
+		 "vCPU 0 took: %s", irq_log_str(l0));
 	rt_delay_us(QUIET_US);
 	CHECK_EQ("sgi_others_not_to_cpu1", 0, l1->count);
 
 	/* One SGI pending from two sources is delivered once per source. */
-	log_reset(l0);
+	irq_log_reset(l0);
 	gic_send_sgi(GIC_SGI_TO_SELF, 0, 7);
 	on_cpu1(cpu1_sgi7_to_cpu0);
-	rt_check("sgi_two_sources", wait_events(l0, 2, TIMEOUT_US) && took(l0, 7, 0) &&
-		 took(l0, 7, 1), "vCPU 0 took: %s", events_str(l0));
+	rt_check("sgi_two_sources", wait_events(l0, 2) && irq_log_took(l0, 7, 0) &&
+		 irq_log_took(l0, 7, 1), "vCPU 0 took: %s", irq_log_str(l0));
 }
 
 /* ------------------------------------------ more pending than list regs */
@@ -662,7 +512,7 @@ static void test_many_pending(void)
 	static const uint8_t prio[SPI_COUNT] = { 0x90, 0x30, 0xe0, 0x10, 0x70,
 						 0xc0, 0x50, 0xa0, 0x20, 0x80 };
 	uint16_t want[SPI_COUNT];
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	uint32_t bits = 0;
 
 	for (unsigned i = 0; i < SPI_COUNT; i++) {
@@ -680,9 +530,9 @@ static void test_many_pending(void)
 		}
 		want[j] = (uint16_t)(SPI_A + i);
 	}
-	log_reset(log);
+	irq_log_reset(log);
 	gicd_write(gic_bit_reg(GIC_DIST_ISPENDR, SPI_A), bits);
-	wait_events(log, SPI_COUNT, TIMEOUT_US);
+	wait_events(log, SPI_COUNT);
 	CHECK_EQ("flood_all_delivered", SPI_COUNT, log->count);
 	check_order("flood_priority_order", log, want, SPI_COUNT);
 	CHECK_EQ("flood_none_left_pending", 0,
@@ -702,7 +552,7 @@ static bool disable_inside(uint32_t iar)
 	gic_disable_irq(intid);
 	if (intid == SPI_C)
 		gic_set_pending(intid);	/* pending while disabled: must wait */
-	if (!logs[0].split_eoi)
+	if (!LOG0->split_eoi)
 		return false;
 	gic_eoi(iar);
 	split_state = gic_is_active(intid);
@@ -713,51 +563,51 @@ static bool disable_inside(uint32_t iar)
 
 static void test_disabled_while_active(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 
 	/* EOImode 0: EOIR drops and deactivates. */
 	spi_setup(SPI_A, 0x80);
 	gic_enable_irq(SPI_A);
-	log_reset(log);
+	irq_log_reset(log);
 	log->during = disable_inside;
 	gic_set_pending(SPI_A);
-	wait_events(log, 1, TIMEOUT_US);
+	wait_events(log, 1);
 	CHECK_TRUE("disable_in_handler_inactive_after_eoi",
 		   log->count == 1 && !gic_is_active(SPI_A) && !gic_is_enabled(SPI_A));
 	gic_enable_irq(SPI_A);
 	gic_set_pending(SPI_A);
-	rt_check("disable_in_handler_redelivered", wait_events(log, 2, TIMEOUT_US), "taken: %s",
-		 events_str(log));
+	rt_check("disable_in_handler_redelivered", wait_events(log, 2), "taken: %s",
+		 irq_log_str(log));
 
 	/* EOImode 1: EOIR only drops priority, DIR deactivates. */
 	spi_setup(SPI_B, 0x80);
 	gic_enable_irq(SPI_B);
 	gic_cpu_enable(true);
 	log->split_eoi = true;
-	log_reset(log);
+	irq_log_reset(log);
 	log->during = disable_inside;
 	gic_set_pending(SPI_B);
-	wait_events(log, 1, TIMEOUT_US);
+	wait_events(log, 1);
 	CHECK_EQ("eoimode1_active_after_eoir_inactive_after_dir", 1, split_state);
 	gic_enable_irq(SPI_B);
 	gic_set_pending(SPI_B);
-	rt_check("disable_in_handler_dir_redelivered", wait_events(log, 2, TIMEOUT_US),
-		 "taken: %s", events_str(log));
+	rt_check("disable_in_handler_dir_redelivered", wait_events(log, 2),
+		 "taken: %s", irq_log_str(log));
 	log->split_eoi = false;
 	gic_cpu_enable(false);
 
 	/* Made pending again while disabled in its own handler. */
 	spi_setup(SPI_C, 0x80);
 	gic_enable_irq(SPI_C);
-	log_reset(log);
+	irq_log_reset(log);
 	log->during = disable_inside;
 	gic_set_pending(SPI_C);
-	wait_events(log, 1, TIMEOUT_US);
+	wait_events(log, 1);
 	log->during = NULL;
 	CHECK_TRUE("disabled_pending_waits", stays_quiet(log) && gic_is_pending(SPI_C));
 	gic_enable_irq(SPI_C);
-	rt_check("disabled_pending_delivered_on_enable", wait_events(log, 2, TIMEOUT_US),
-		 "taken: %s", events_str(log));
+	rt_check("disabled_pending_delivered_on_enable", wait_events(log, 2),
+		 "taken: %s", irq_log_str(log));
 	for (unsigned i = SPI_A; i <= SPI_C; i++)
 		gic_disable_irq(i);
 }
@@ -766,13 +616,13 @@ static void test_disabled_while_active(void)
 
 static void check_timer_event(const char *what, uint64_t cval)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	char name[64];
 	bool got;
 
-	got = wait_events(log, 1, TIMEOUT_US) && log->ev[0].intid == GIC_INTID_VTIMER;
+	got = wait_events(log, 1) && log->ev[0].intid == GIC_INTID_VTIMER;
 	fmt_snprintf(name, sizeof(name), "timer_%s_fires", what);
-	rt_check(name, got, "taken: %s", events_str(log));
+	rt_check(name, got, "taken: %s", irq_log_str(log));
 	fmt_snprintf(name, sizeof(name), "timer_%s_not_early", what);
 	rt_check(name, got && log->ev[0].when >= cval, "CNTVCT 0x%llx in handler < CVAL 0x%llx",
 		 (unsigned long long)log->ev[0].when, (unsigned long long)cval);
@@ -783,40 +633,40 @@ static void check_timer_event(const char *what, uint64_t cval)
 
 static void test_timer(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	uint64_t cval;
 
 	gic_set_priority(GIC_INTID_VTIMER, 0x80);
 	gic_enable_irq(GIC_INTID_VTIMER);
 
-	set_cntv_cval(rt_cntvct() + us_to_ticks(1000000));
-	set_cntv_ctl(CNTV_CTL_ENABLE);
-	CHECK_EQ("timer_istatus_clear_before_deadline", 0, cntv_ctl() & CNTV_CTL_ISTATUS);
-	set_cntv_ctl(0);
+	vtimer_set_cval(rt_cntvct() + us_to_ticks(1000000));
+	vtimer_set_ctl(CNTV_CTL_ENABLE);
+	CHECK_EQ("timer_istatus_clear_before_deadline", 0, vtimer_ctl() & CNTV_CTL_ISTATUS);
+	vtimer_set_ctl(0);
 
-	log_reset(log);
-	set_cntv_tval(us_to_ticks(TIMER_US));
-	set_cntv_ctl(CNTV_CTL_ENABLE);
-	cval = cntv_cval();
+	irq_log_reset(log);
+	vtimer_set_tval(us_to_ticks(TIMER_US));
+	vtimer_set_ctl(CNTV_CTL_ENABLE);
+	cval = vtimer_cval();
 	check_timer_event("tval", cval);
 
-	log_reset(log);
+	irq_log_reset(log);
 	cval = rt_cntvct() + us_to_ticks(TIMER_US);
-	set_cntv_cval(cval);
-	set_cntv_ctl(CNTV_CTL_ENABLE);
+	vtimer_set_cval(cval);
+	vtimer_set_ctl(CNTV_CTL_ENABLE);
 	check_timer_event("cval", cval);
 
 	/* Expired but masked: ISTATUS says so, the interrupt stays away. */
-	log_reset(log);
-	set_cntv_cval(rt_cntvct());
-	set_cntv_ctl(CNTV_CTL_ENABLE | CNTV_CTL_IMASK);
-	CHECK_TRUE("timer_istatus_set_when_expired", cntv_ctl() & CNTV_CTL_ISTATUS);
-	CHECK_TRUE("timer_tval_negative_after_deadline", cntv_tval() <= 0);
+	irq_log_reset(log);
+	vtimer_set_cval(rt_cntvct());
+	vtimer_set_ctl(CNTV_CTL_ENABLE | CNTV_CTL_IMASK);
+	CHECK_TRUE("timer_istatus_set_when_expired", vtimer_ctl() & CNTV_CTL_ISTATUS);
+	CHECK_TRUE("timer_tval_negative_after_deadline", vtimer_tval() <= 0);
 	CHECK_TRUE("timer_imask_masks", stays_quiet(log));
 	CHECK_TRUE("timer_imask_not_pending", !gic_is_pending(GIC_INTID_VTIMER));
-	set_cntv_ctl(CNTV_CTL_ENABLE);
-	rt_check("timer_unmask_delivers", wait_events(log, 1, TIMEOUT_US), "taken: %s",
-		 events_str(log));
+	vtimer_set_ctl(CNTV_CTL_ENABLE);
+	rt_check("timer_unmask_delivers", wait_events(log, 1), "taken: %s",
+		 irq_log_str(log));
 }
 
 /* WFI until `done` says so or the time-out; returns the number of WFIs. */
@@ -835,36 +685,36 @@ static unsigned wfi_until(bool (*done)(void), bool unmasked)
 	return wfis;
 }
 
-static bool timer_taken(void) { return logs[0].count > 0; }
+static bool timer_taken(void) { return LOG0->count > 0; }
 static bool timer_pending(void) { return gic_is_pending(GIC_INTID_VTIMER); }
 
 static void test_timer_wfi(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	uint64_t cval, woke;
 	unsigned wfis;
 
-	log_reset(log);
+	irq_log_reset(log);
 	cval = rt_cntvct() + us_to_ticks(TIMER_US);
-	set_cntv_cval(cval);
-	set_cntv_ctl(CNTV_CTL_ENABLE);
+	vtimer_set_cval(cval);
+	vtimer_set_ctl(CNTV_CTL_ENABLE);
 	wfis = wfi_until(timer_taken, true);
 	rt_check("timer_wakes_wfi", timer_taken() && log->ev[0].when >= cval,
-		 "%u WFIs, taken: %s", wfis, events_str(log));
+		 "%u WFIs, taken: %s", wfis, irq_log_str(log));
 
 	/* PSTATE.I set: WFI still ends once the interrupt is pending. */
-	log_reset(log);
+	irq_log_reset(log);
 	cval = rt_cntvct() + us_to_ticks(TIMER_US);
-	set_cntv_cval(cval);
-	set_cntv_ctl(CNTV_CTL_ENABLE);
+	vtimer_set_cval(cval);
+	vtimer_set_ctl(CNTV_CTL_ENABLE);
 	wfis = wfi_until(timer_pending, false);
 	woke = rt_cntvct();
 	rt_check("timer_wakes_wfi_masked", timer_pending() && woke >= cval && log->count == 0,
 		 "%u WFIs, pending %d, woke 0x%llx, CVAL 0x%llx", wfis, timer_pending(),
 		 (unsigned long long)woke, (unsigned long long)cval);
-	rt_check("timer_taken_after_masked_wfi", wait_events(log, 1, TIMEOUT_US), "taken: %s",
-		 events_str(log));
-	set_cntv_ctl(0);
+	rt_check("timer_taken_after_masked_wfi", wait_events(log, 1), "taken: %s",
+		 irq_log_str(log));
+	vtimer_set_ctl(0);
 	gic_disable_irq(GIC_INTID_VTIMER);
 }
 
@@ -878,7 +728,7 @@ static bool uart_silence(uint32_t iar)
 
 static void test_uart_line(void)
 {
-	struct irq_log *log = &logs[0];
+	struct irq_log *log = LOG0;
 	uint32_t ris, mis, pend_on, pend_off;
 
 	spi_setup(GIC_INTID_UART, 0xa0);
@@ -893,12 +743,12 @@ static void test_uart_line(void)
 	CHECK_TRUE("uart_txim_pends_intid33", pend_on);
 	CHECK_TRUE("uart_masked_clears_intid33", !pend_off);
 
-	log_reset(log);
+	irq_log_reset(log);
 	log->during = uart_silence;
 	gic_enable_irq(GIC_INTID_UART);
 	gic_mmio_write32(UART_IMSC, UART_INT_TX);
-	rt_check("uart_irq_delivered", wait_events(log, 1, TIMEOUT_US) &&
-		 log->ev[0].intid == GIC_INTID_UART, "taken: %s", events_str(log));
+	rt_check("uart_irq_delivered", wait_events(log, 1) &&
+		 log->ev[0].intid == GIC_INTID_UART, "taken: %s", irq_log_str(log));
 	CHECK_TRUE("uart_irq_not_repeated", stays_quiet(log) && !gic_is_pending(GIC_INTID_UART));
 	gic_disable_irq(GIC_INTID_UART);
 }
@@ -907,7 +757,7 @@ void test_main(void)
 {
 	uint64_t start;
 
-	gic_set_irq_handler(on_irq);
+	irq_log_install();
 	test_distributor_registers();
 	gic_dist_enable();
 	gic_cpu_enable(false);
@@ -933,5 +783,5 @@ void test_main(void)
 
 	cpu1_leave = true;
 	dmb();
-	CHECK_EQ("spurious_irqs_cpu0", 0, logs[0].spurious);
+	CHECK_EQ("spurious_irqs_cpu0", 0, LOG0->spurious);
 }

@@ -9,7 +9,7 @@ from hbimage import make_image, vm_node
 from qemu import hyperberry
 
 # guest name -> vCPUs it needs
-GUESTS = {"psci": 1, "smp": 2, "mmio": 1, "abort": 1, "sysregs": 1, "fpsimd": 2}
+GUESTS = {"psci": 1, "smp": 2, "mmio": 1, "abort": 1, "sysregs": 1, "fpsimd": 2, "gic": 2}
 
 
 def qemu_version():

@@ -22,7 +22,7 @@ QEMU_ARGS = ["-M", "virt,gic-version=2", "-cpu", "cortex-a72", "-smp", "2", "-m"
              "-nographic", "-no-reboot"]
 
 # Guests whose checks make sense natively; crash is HB-only and checked apart.
-NATIVE_GUESTS = ["psci", "smp", "mmio", "abort", "sysregs", "fpsimd", "bench"]
+NATIVE_GUESTS = ["psci", "smp", "mmio", "abort", "sysregs", "fpsimd", "bench", "gic"]
 RUN_TIMEOUT_S = 120
 EXIT_TIMEOUT_S = 15
 
