@@ -65,6 +65,11 @@ static void hb_vm_id(struct vcpu *v)
 	v->regs.x[0] = v->vm->id;
 }
 
+static void hb_run_count(struct vcpu *v)
+{
+	v->regs.x[0] = v->vm->restarts + 1;
+}
+
 static void hb_console_putc(struct vcpu *v)
 {
 	spin_lock(&v->vm->vuart_lock);
@@ -79,6 +84,7 @@ static void (*const hb_calls[])(struct vcpu *v) = {
 	[HB_CALL_VM_ID - HB_CALL_BASE] = hb_vm_id,
 	[HB_CALL_CONSOLE_PUTC - HB_CALL_BASE] = hb_console_putc,
 	[HB_CALL_CONSOLE_WRITE - HB_CALL_BASE] = console_write,
+	[HB_CALL_RUN_COUNT - HB_CALL_BASE] = hb_run_count,
 };
 
 /* The standard queries at the top of the range (SMCCC's general service

@@ -23,6 +23,7 @@
 #define HB_CALL_VM_ID			0x86000001u
 #define HB_CALL_CONSOLE_PUTC		0x86000002u
 #define HB_CALL_CONSOLE_WRITE		0x86000003u
+#define HB_CALL_RUN_COUNT		0x86000004u	/* 1 on first start, +1 per restart */
 #define HB_CALL_COUNT_QUERY		0x8600ff00u
 #define HB_CALL_UID_QUERY		0x8600ff01u
 #define HB_CALL_REVISION_QUERY		0x8600ff03u

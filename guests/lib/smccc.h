@@ -50,6 +50,7 @@
 #define HB_VM_ID			0x86000001u
 #define HB_CONSOLE_PUTC			0x86000002u
 #define HB_CONSOLE_WRITE		0x86000003u
+#define HB_RUN_COUNT			0x86000004u	/* 1 on the first start, +1 per restart */
 #define HB_CALL_UID			0x8600FF01u
 #define HB_REVISION			0x8600FF03u
 
