@@ -6,6 +6,7 @@
 #include "core/hyp.h"
 #include "core/log.h"
 #include "core/percpu.h"
+#include "core/sched.h"
 #include "core/smp.h"
 #include "core/vm.h"
 #include "drivers/gicv2.h"
@@ -96,6 +97,7 @@ bool boot_vms_create(const struct package *pkg)
 	}
 	for (unsigned i = 0; i < config.vm_count; i++)
 		create_vm(pkg, &config.vms[i]);
+	sched_set_time_slice(config.time_slice_us);
 	return true;
 }
 

@@ -1,17 +1,32 @@
-/* The vCPU scheduler. For now every core runs the vCPUs pinned to it in
- * round-robin order, switching only when the running one stops, blocks in
- * WFI or turns itself off; an idle core sleeps in WFI. */
+/* The vCPU scheduler: every core runs the vCPUs pinned to it round-robin.
+ * A core shared by several runnable vCPUs gets a CNTHP tick every time
+ * slice; a vCPU alone on its core runs with no tick at all (static
+ * partitioning). A blocked vCPU that is not loaded has its virtual timer
+ * watched by CNTHP instead, so its WFI still ends on time. An idle core
+ * sleeps in WFI. */
 #include "core/sched.h"
 #include "arch/aarch64/sysreg.h"
+#include "arch/aarch64/timer.h"
 #include "arch/aarch64/vcpu_arch.h"
 #include "core/irq.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "drivers/gicv2.h"
 #include "vdev/vgic_dev.h"
+#include "board.h"
 
 void vcpu_first_entry(struct vcpu *v, uint64_t stack_top) __attribute__((noreturn));
 extern uint8_t hyp_stacks[MAX_CPUS][HYP_STACK_SIZE];
+
+#define CNTV_CTL_ENABLE	BIT(0)
+#define CNTV_CTL_IMASK	BIT(1)
+
+static uint64_t slice_ticks;
+
+void sched_set_time_slice(uint32_t us)
+{
+	slice_ticks = timer_us_to_ticks(us);
+}
 
 void sched_attach(struct vcpu *v)
 {
@@ -103,6 +118,58 @@ void sched_unload(struct vcpu *v)
 	vm_vcpu_unloaded(v->vm);
 }
 
+/* Physical-counter time at which v's virtual timer fires, if it is armed;
+ * only meaningful while v is not loaded (its CNTV_* are in v->el1). */
+static uint64_t vtimer_deadline(const struct vcpu *v)
+{
+	if ((v->el1.cntv_ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE)
+		return UINT64_MAX;
+	return v->el1.cntv_cval + v->vm->cntvoff;
+}
+
+static bool others_runnable(const struct cpu *c, const struct vcpu *next)
+{
+	for (const struct vcpu *v = c->runqueue; v; v = v->next_on_core) {
+		if (v != next && (v->state == VCPU_RUNNABLE || v->on_pending))
+			return true;
+	}
+	return false;
+}
+
+/* Next CNTHP deadline: end of the time slice if the core is shared, and
+ * the earliest virtual timer of a blocked vCPU that is not loaded. */
+static void arm_tick(struct cpu *c, struct vcpu *next)
+{
+	uint64_t deadline = UINT64_MAX;
+
+	if (next && others_runnable(c, next))
+		deadline = timer_now() + slice_ticks;
+	for (const struct vcpu *v = c->runqueue; v; v = v->next_on_core) {
+		if (v->state == VCPU_BLOCKED && !v->loaded)
+			deadline = MIN(deadline, vtimer_deadline(v));
+	}
+	if (deadline == UINT64_MAX)
+		hyp_timer_disarm();
+	else
+		hyp_timer_arm(deadline);
+}
+
+static bool on_tick(unsigned intid, int source, void *ctx)
+{
+	struct cpu *c = this_cpu();
+	uint64_t now = timer_now();
+
+	hyp_timer_disarm();
+	for (struct vcpu *v = c->runqueue; v; v = v->next_on_core) {
+		if (v->state == VCPU_BLOCKED && !v->loaded && vtimer_deadline(v) <= now)
+			v->state = VCPU_RUNNABLE;	/* its timer fires once it is loaded */
+	}
+	c->need_resched = true;
+	if (c->current)
+		vcpu_attention(c->current);
+	return true;
+}
+
 static void switch_to(struct cpu *c, struct vcpu *next)
 {
 	struct vcpu *prev = c->current;
@@ -132,8 +199,10 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 		next = pick(prev);
 		if (next) {
 			switch_to(c, next);
+			arm_tick(c, next);
 			return next;
 		}
+		arm_tick(c, NULL);
 		/* Nothing to run: sleep until an interrupt. A wake-up that
 		 * arrives before the WFI leaves it pending, so WFI returns. */
 		irq_enable();
@@ -153,6 +222,11 @@ void sched_run_core(void)
 	struct cpu *c = this_cpu();
 	struct vcpu *v;
 
+	irq_register(BOARD_IRQ_HYP_TIMER, on_tick, NULL);
+	gic_set_level_triggered(BOARD_IRQ_HYP_TIMER, true);
+	gic_enable(BOARD_IRQ_HYP_TIMER);
+	if (!slice_ticks)
+		sched_set_time_slice(10000);
 	c->stack_top = (uint64_t)(uintptr_t)hyp_stacks[c->id] + HYP_STACK_SIZE;
 	v = sched_pick_slow(NULL);
 	vcpu_first_entry(v, c->stack_top);

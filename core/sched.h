@@ -6,6 +6,7 @@
 #include "core/vcpu.h"
 
 void sched_init(void);
+void sched_set_time_slice(uint32_t us);
 void sched_attach(struct vcpu *v);
 /* Makes v runnable (CPU_ON pending, or WFI ended) and nudges its core. */
 void sched_wake(struct vcpu *v);

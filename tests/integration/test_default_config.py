@@ -19,6 +19,9 @@ def test_default_config_runs_all_vms_and_routes_console_input():
         m.send("\x01\x01\x01")
         m.expect(r'console input now goes to vm "smp"')
         m.send("\x01\x01\x01")
+        m.expect(r'console input now goes to vm "psci"')
+        m.send("\x01\x01\x01")
+        m.expect(r"console input now goes to the monitor")
         m.send("\x01\x01\x01")
         m.expect(r'console input now goes to vm "console"')
         m.send("uptime\r")
@@ -27,4 +30,35 @@ def test_default_config_runs_all_vms_and_routes_console_input():
     assert re.search(r"VERDICT smp: PASS", out), out[-2000:]
     assert re.search(r"VERDICT psci: PASS", out), out[-2000:]
     assert 'vm "smp": stopped' in out and 'vm "psci": stopped' in out
+    assert "EL2 FATAL" not in out
+
+
+def test_monitor_lists_stats_and_controls_vms():
+    subprocess.run(["make", "--no-print-directory", "image", "CONFIG=configs/default.dts"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    img = os.path.join(BUILD, "default.img")
+    with hyperberry(image=img, timeout=30, logname="monitor") as m:
+        m.expect(r"\[console\] > ")
+        m.expect(r'vm "psci": stopped')
+        for _ in range(3):
+            m.send("\x01\x01\x01")
+        m.expect(r"console input now goes to the monitor")
+        m.send("list\r")
+        m.expect(r'\[monitor\] vm 0 "console": running, 64 MiB, VMID 1')
+        m.expect(r"\[monitor\]   vCPU 0: (runnable|blocked) on core 1 \(loaded\)")
+        m.expect(r'\[monitor\] vm 2 "psci": stopped')
+        m.send("stats psci\r")
+        m.expect(r"\[monitor\]   HVC\s+\d+")
+        m.expect(r"\[monitor\]   total\s+\d+")
+        m.send("mem\r")
+        m.expect(r'\[monitor\] vm "console" Stage-2:')
+        m.expect(r"IPA 0x0040000000-0x0043ffffff -> PA 0x[0-9a-f]+ RAM")
+        m.send("stop console\r")
+        m.expect(r'vm "console": stopped \(monitor command\)')
+        m.send("start console\r")
+        m.expect(r'vm "console": restarting')
+        m.expect(r"\[console\] console guest ready")
+        m.send("bogus\r")
+        m.expect(r"unknown command 'bogus'")
+        out = m.output()
     assert "EL2 FATAL" not in out

@@ -1,0 +1,29 @@
+"""Time sharing: vCPUs pinned to one core are preempted by the time slice,
+while a vCPU alone on its core runs without a tick; WFI blocks and wakes."""
+import re
+
+from hbimage import make_image, vm_node
+from qemu import hyperberry
+
+
+def ticks(out, vm):
+    return [int(n) for n in re.findall(rf"\[{vm}\] TICK (\d+)", out)]
+
+
+def test_two_busy_vms_share_one_core():
+    img = make_image("sched-share", [vm_node("ta", "ticker", cpus=[1]),
+                                     vm_node("tb", "ticker", cpus=[1]),
+                                     vm_node("solo", "ticker", cpus=[2])],
+                     hypervisor_props="time-slice-us = <5000>;")
+    with hyperberry(image=img, timeout=120, logname="sched-share") as m:
+        for vm in ("ta", "tb", "solo"):
+            m.expect(rf"VERDICT ticker: PASS", timeout=120)
+        out = m.collect(1)
+    assert ticks(out, "ta") == list(range(1, 21))
+    assert ticks(out, "tb") == list(range(1, 21))
+    # Interleaved, not one after the other: tb printed before ta finished.
+    lines = [l for l in out.splitlines() if re.search(r"\[(ta|tb)\] TICK", l)]
+    first_tb = next(i for i, l in enumerate(lines) if "[tb]" in l)
+    last_ta = max(i for i, l in enumerate(lines) if "[ta]" in l)
+    assert first_tb < last_ta, "the two VMs on core 1 did not time-share"
+    assert "EL2 FATAL" not in out
