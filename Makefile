@@ -97,7 +97,7 @@ integration:
 -include guests/guests.mk
 
 help:
-	@sed -n 's/^## //p' README.md | head -40
+	@sed -n 's/^## //p' Makefile
 
 setup:
 	$(Q)tools/setup.sh $(SETUP_NEEDS)
