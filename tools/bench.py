@@ -37,12 +37,18 @@ DESCRIPTIONS = {
     "sysreg_read_actlr": "MRS ACTLR_EL1 (HCR_EL2.TACR trap)",
     "mmio_read_gicd_typer": "MMIO read, GICD_TYPER (vGIC distributor)",
     "mmio_read_gicc_ctlr": "MMIO read, GICC_CTLR (GIC CPU interface)",
+    "gicd_isenabler0_write": "emulated MMIO write, GICD_ISENABLER0 (SGI bit already set)",
+    "timer_irq_latency": "virtual timer expiry (CVAL) to first instruction of the guest IRQ vector",
+    "sgi_self_latency": "GICD_SGIR write (self) to first instruction of the guest IRQ vector",
 }
 
 # item -> (HyperBerry target in instructions, Bao's figure on the same set-up)
 TARGETS = {
     "hvc_hb_version": (80, 190),
     "mmio_read_uartfr": (100, 225),
+    "timer_irq_latency": (100, 204),
+    "sgi_self_latency": (200, 806),
+    "gicd_isenabler0_write": (150, 3279),
 }
 
 BENCH_RE = re.compile(r"BENCH (\S+) (n/a|-?\d+\.\d\d)\s*$")

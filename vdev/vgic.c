@@ -125,10 +125,11 @@ static uint32_t irq_changed(struct vgic *vgic, struct vgic_irq *irq)
 {
 	uint32_t kick = 0;
 
+	/* The owning vCPU must reconcile that LR soon whatever changed: a
+	 * disable or clear must withdraw what the hardware still offers. */
 	if (irq->lr != VGIC_NONE) {
 		vgic->cpu[irq->lr_vcpu].lr_refresh |= 1u << irq->lr;
-		if (vgic->enabled && irq->enabled && vgic_irq_dist_pending(irq))
-			kick = 1u << irq->lr_vcpu;
+		kick = 1u << irq->lr_vcpu;
 	}
 	return kick | vgic_irq_requeue(vgic, irq);
 }
@@ -458,10 +459,14 @@ static uint32_t write_bits(struct vgic *vgic, unsigned vcpu, uint32_t reg, unsig
 			clear_pending(vgic, irq);
 			break;
 		case GICD_ISACTIVER:
-			/* An LR-held interrupt already has its state in hardware. */
-			if (irq->lr != VGIC_NONE || irq->active)
+			if (irq->active)
 				continue;
-			irq->active = true;
+			/* An LR-held interrupt gets the active state at the owner's
+			 * next reconcile; otherwise it lives in the distributor. */
+			if (irq->lr != VGIC_NONE)
+				irq->add_active = true;
+			else
+				irq->active = true;
 			break;
 		default: /* GICD_ICACTIVER */
 			irq->active = false;
@@ -640,12 +645,12 @@ bool vgic_dist_read(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned 
 		kick = vgic_lr_sync_locked(vgic, vcpu);
 	*val = size == 1 ? read_byte_field(vgic, vcpu, offset) : read_word(vgic, vcpu, offset, &kick);
 	spin_unlock(&vgic->lock);
-	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
+	vgic_send_kicks(vgic, kick);
 	return true;
 }
 
-/* LR updates for the caller's own interrupts are left to the flush that
- * precedes its return to the guest. */
+/* The caller is kicked too: its LRs are refilled on the way back into the
+ * guest (the exit path flushes only vCPUs that were kicked). */
 bool vgic_dist_write(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned size, uint32_t val)
 {
 	uint32_t kick;
@@ -654,11 +659,13 @@ bool vgic_dist_write(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned
 	if (!access_allowed(offset, size))
 		return false;
 	spin_lock(&vgic->lock);
+	/* Set-active must see which LRs the guest has already finished. */
+	kick = in_range(offset, GICD_ISACTIVER, 0x80) ? vgic_lr_sync_locked(vgic, vcpu) : 0;
 	if (size == 1)
-		kick = write_byte_field(vgic, vcpu, offset, (uint8_t)val);
+		kick |= write_byte_field(vgic, vcpu, offset, (uint8_t)val);
 	else
-		kick = write_word(vgic, vcpu, offset, val);
+		kick |= write_word(vgic, vcpu, offset, val);
 	spin_unlock(&vgic->lock);
-	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
+	vgic_send_kicks(vgic, kick);
 	return true;
 }

@@ -111,6 +111,7 @@ struct vgic_irq {
 	uint8_t queued_bucket; /* priority bucket it was queued under */
 	uint8_t drop_pending;  /* strip LR pending at next reconcile (SGIs: source mask) */
 	bool drop_active;      /* strip LR active at next reconcile (ICACTIVER) */
+	bool add_active;       /* add LR active at next reconcile (ISACTIVER) */
 	bool enabled;
 	bool edge;             /* config: edge (latch) or level (line) */
 	bool latch;            /* edge/ISPENDR pending not yet in an LR */

@@ -1,6 +1,5 @@
-/* isolate: run in several VMs at once (same IPAs, same binary). Each VM must see
- * only its own RAM, fault on every IPA outside its RAM and devices, and reach
- * no vCPU but its own; then it plays the role its HB_VM_ID gives it. */
+/* isolate: several VMs at the same IPAs each see only their own RAM, vCPUs and
+ * devices; then each plays its HB_VM_ID's role (power off, crash, heartbeat). */
 #include "guests/lib/rt.h"
 
 const char rt_test_name[] = "isolate";

@@ -98,7 +98,7 @@ def test_restarted_vm_gets_zeroed_ram_and_pristine_image():
     with hyperberry(image=img, timeout=TIMEOUT, logname="restart") as m:
         m.expect(r"\[restart\] RESTART-GUEST run 1 wrote marker")
         m.expect(r'vm "restart": restarting \(run 2\)')
-        m.expect(r"\[restart\] RESTART-GUEST run 2\r?\n")
+        m.expect(r"\[restart\] RESTART-GUEST run 2[\r\n]")
         verdict = m.expect(r"\[restart\] VERDICT restart: (PASS|FAIL) (\d+)/(\d+)")
         m.expect(r'vm "restart": stopped \(guest called PSCI SYSTEM_OFF\)')
         out = m.collect(1)
