@@ -37,7 +37,7 @@ HYP_DIRS := arch/aarch64 core lib vdev drivers boards/$(BOARD)
 HYP_SRCS := $(sort $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 
-.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke
+.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit
 all: hyp guests
 hyp: $(BUILD)/hyperberry.bin
 
@@ -58,12 +58,17 @@ CONFIG ?= configs/default.dts
 IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
 
 ## make image CONFIG=configs/x.dts   pack hypervisor + configuration + guest images into one bootable image
-image: all
+image: all $(if $(findstring build/linux,$(shell cat $(CONFIG) 2>/dev/null)),linux-kit)
 	$(Q)$(PYTHON) tools/mkimage.py --hyp $(BUILD)/hyperberry.bin --elf $(BUILD)/hyperberry.elf \
 		--config $(CONFIG) --out $(IMAGE)
 
+## make linux-kit      Debian arm64 kernel + busybox initramfs + guest DTBs into build/linux/ (cached)
+linux-kit:
+	$(Q)tools/setup.sh build linux
+	$(Q)tools/linux-kit.sh --config=$(CONFIG)
+
 run:
-	$(Q)tools/setup.sh build run
+	$(Q)tools/setup.sh build run linux
 	$(Q)$(MAKE) --no-print-directory image
 	$(QEMU_BASE) -kernel $(IMAGE) $(if $(APPEND),-append "$(APPEND)")
 
@@ -85,7 +90,7 @@ fuzz-smoke:
 	$(Q)tools/fuzz.sh build/fuzz 5 $(FUZZ_TARGETS)
 
 test:
-	$(Q)tools/setup.sh build run test fuzz
+	$(Q)tools/setup.sh build run test fuzz linux
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke

@@ -89,6 +89,11 @@ static struct vcpu *pick(struct vcpu *prev)
 		return NULL;
 	do {
 		start_pending(v);
+		/* A kick can race with the vCPU blocking: the waker saw it still
+		 * runnable and changed nothing. Its irq_work survives, and the
+		 * kick's SGI makes this core pick again, so check it here. */
+		if (v->state == VCPU_BLOCKED && v->irq_work)
+			v->state = VCPU_RUNNABLE;
 		if (v->state == VCPU_RUNNABLE)
 			return v;
 		v = v->next_on_core ? v->next_on_core : c->runqueue;

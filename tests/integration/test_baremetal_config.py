@@ -8,9 +8,9 @@ from qemu import BUILD, ROOT, hyperberry
 
 
 def test_default_config_runs_all_vms_and_routes_console_input():
-    subprocess.run(["make", "--no-print-directory", "image", "CONFIG=configs/default.dts"],
+    subprocess.run(["make", "--no-print-directory", "image", "CONFIG=configs/baremetal.dts"],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    img = os.path.join(BUILD, "default.img")
+    img = os.path.join(BUILD, "baremetal.img")
     with hyperberry(image=img, timeout=30, logname="default-config") as m:
         m.expect(r"console guest ready")
         m.expect(r"\[console\] > ")
@@ -34,9 +34,9 @@ def test_default_config_runs_all_vms_and_routes_console_input():
 
 
 def test_monitor_lists_stats_and_controls_vms():
-    subprocess.run(["make", "--no-print-directory", "image", "CONFIG=configs/default.dts"],
+    subprocess.run(["make", "--no-print-directory", "image", "CONFIG=configs/baremetal.dts"],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    img = os.path.join(BUILD, "default.img")
+    img = os.path.join(BUILD, "baremetal.img")
     with hyperberry(image=img, timeout=30, logname="monitor") as m:
         m.expect(r"\[console\] > ")
         m.expect(r'vm "psci": stopped')
