@@ -55,6 +55,8 @@ QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(Q
 export QEMU_BASE
 
 CONFIG ?= configs/default.dts
+# Hypervisor command line; VM prefixes are coloured on an interactive terminal.
+APPEND ?= $(if $(shell test -t 0 && echo tty),hb.color=1)
 IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
 
 ## make image CONFIG=configs/x.dts   pack hypervisor + configuration + guest images into one bootable image
@@ -70,7 +72,7 @@ linux-kit:
 run:
 	$(Q)tools/setup.sh build run linux
 	$(Q)$(MAKE) --no-print-directory image
-	$(QEMU_BASE) -kernel $(IMAGE) $(if $(APPEND),-append "$(APPEND)")
+	$(QEMU_BASE) -kernel $(IMAGE) -append "$(APPEND)"
 
 bench:
 	$(Q)tools/setup.sh build run test

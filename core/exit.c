@@ -1,5 +1,6 @@
 /* Guest exit dispatch: one handler per exception class, in a table, so the
  * path from the vector to the handler is a load and a branch. */
+#include "arch/aarch64/cache.h"
 #include "arch/aarch64/esr.h"
 #include "arch/aarch64/frame.h"
 #include "arch/aarch64/mmio_decode.h"
@@ -62,6 +63,25 @@ static void sysreg_undef(struct vcpu *v, const struct sysreg_access *a)
 	inject_undef(v);
 }
 
+/* DC ISW/CSW/CISW (op0=1 op1=0 CRn=7 CRm=6/10/14 op2=2), trapped by
+ * HCR_EL2.TSW: set/way operations only reach the physical core's own cache,
+ * which is meaningless once vCPUs move or share caches. A guest cleans by
+ * looping over every set and way of each level; the operation on set 0,
+ * way 0 starts each pass, so that one cleans and invalidates all of the VM's
+ * RAM to PoC and the rest are dropped. */
+static bool is_set_way_op(const struct sysreg_access *a)
+{
+	return a->op0 == 1 && a->op1 == 0 && a->crn == 7 && a->op2 == 2 &&
+	       (a->crm == 6 || a->crm == 10 || a->crm == 14);
+}
+
+static void emulate_set_way(struct vcpu *v, uint64_t operand)
+{
+	/* Bits [3:1] are the level; everything above is set and way. */
+	if ((operand & ~0xeUL) == 0)
+		dcache_clean_inval_range((void *)(uintptr_t)v->vm->ram_pa, v->vm->ram_size);
+}
+
 static void handle_sysreg(struct vcpu *v, uint64_t esr)
 {
 	struct sysreg_access a;
@@ -69,6 +89,11 @@ static void handle_sysreg(struct vcpu *v, uint64_t esr)
 
 	if (!sysreg_decode(esr, &a)) {
 		inject_undef(v);
+		return;
+	}
+	if (is_set_way_op(&a) && !a.read) {
+		emulate_set_way(v, vcpu_get_reg(v, a.rt));
+		skip_instruction(v, esr);
 		return;
 	}
 	switch (sysreg_classify(a.encoding)) {

@@ -12,6 +12,7 @@
 #include "core/panic.h"
 #include "core/percpu.h"
 #include "core/sched.h"
+#include "core/vm.h"
 #include "core/selftest.h"
 #include "core/smp.h"
 #include "vdev/vgic_dev.h"
@@ -85,6 +86,7 @@ static void read_cmdline(const struct dt *dt)
 	if (!args)
 		return;
 	strncpy_bounded(hyp.cmdline, args, sizeof(hyp.cmdline));
+	console_color = cmdline_get(hyp.cmdline, "hb.color", level, sizeof(level)) && level[0] == '1';
 	if (cmdline_get(hyp.cmdline, "loglevel", level, sizeof(level)) && level[0] >= '0' &&
 	    level[0] <= '3')
 		log_threshold = (enum log_level)(level[0] - '0');

@@ -44,9 +44,12 @@ static uint64_t *s2_alloc_table(void *ctx)
 
 static void s2_free_table(void *ctx, uint64_t *table)
 {
+	int err;
+
 	spin_lock(&palloc_lock);
-	palloc_free(&hyp.palloc, (paddr_t)(uintptr_t)table, 0);
+	err = palloc_free(&hyp.palloc, (paddr_t)(uintptr_t)table, 0);
 	spin_unlock(&palloc_lock);
+	CHECK(err == 0);	/* a refused free means the tables are corrupt */
 }
 
 static const struct pt_ops s2_ops = {
@@ -254,16 +257,28 @@ struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 	return NULL;
 }
 
+bool console_color;
+
+/* "[name] ", in a colour of its own per VM when the console is a terminal
+ * (hb.color=1 on the command line; `make run` sets it). */
+static void vm_prefix(const struct vm *vm, char *buf, size_t size)
+{
+	if (console_color)
+		fmt_snprintf(buf, size, "\033[1;%um[%s]\033[0m ", 31 + vm->id % 6, vm->name);
+	else
+		fmt_snprintf(buf, size, "[%s] ", vm->name);
+}
+
 /* Guest console output, one line at a time with the VM's name in front so
  * several VMs sharing one UART stay readable. */
 void vm_console_putc(struct vm *vm, char c)
 {
+	char prefix[40];
+
 	if (c == '\r')
 		return;
 	if (vm->console_focus) {
-		char prefix[24];
-
-		fmt_snprintf(prefix, sizeof(prefix), "[%s] ", vm->name);
+		vm_prefix(vm, prefix, sizeof(prefix));
 		console_lock();
 		console_stream_char(vm, prefix, vm->out_line, vm->out_len, c);
 		console_unlock();
@@ -277,11 +292,10 @@ void vm_console_putc(struct vm *vm, char c)
 		vm->out_line[vm->out_len++] = c;
 		return;
 	}
+	vm_prefix(vm, prefix, sizeof(prefix));
 	console_lock();
 	console_end_partial_line();
-	console_write_raw("[", 1);
-	console_write_raw(vm->name, strlen(vm->name));
-	console_write_raw("] ", 2);
+	console_write_raw(prefix, strlen(prefix));
 	console_write_raw(vm->out_line, vm->out_len);
 	console_write_raw("\n", 1);
 	console_unlock();

@@ -79,6 +79,7 @@ struct vm {
 };
 
 extern struct vm vms[MAX_VMS];
+extern bool console_color;	/* colour the per-VM line prefixes */
 extern unsigned vm_count;
 
 static inline bool vm_ipa_in_ram(const struct vm *vm, ipa_t ipa, uint64_t len)

@@ -62,3 +62,21 @@ def test_monitor_lists_stats_and_controls_vms():
         m.expect(r"unknown command 'bogus'")
         out = m.output()
     assert "EL2 FATAL" not in out
+
+
+def test_bad_configuration_is_refused_before_any_guest_starts():
+    from hbimage import make_image, vm_node
+    img = make_image("bad-config", [
+        vm_node("one", "psci", cpus=[1], ram_mib=63),            # not a multiple of 2 MiB
+        vm_node("two", "psci", vcpus=2, cpus=[2, 9]),           # core 9 does not exist
+        vm_node("three", "psci", cpus=[3], extra="\t\t\tpassthrough-irqs = <40>;"),
+        vm_node("four", "psci", cpus=[3], extra="\t\t\tpassthrough-irqs = <40>;"),  # same SPI twice
+    ])
+    with hyperberry(image=img, timeout=30, logname="bad-config") as m:
+        m.expect(r"configuration refused \(\d+ errors?\): no VM started")
+        out = m.collect(1)
+    assert re.search(r'vm "one": ram: .*2 MiB', out), out[-2000:]
+    assert re.search(r'vm "two": cpu-affinity: .*9', out), out[-2000:]
+    assert re.search(r'vm "four": passthrough-irqs: .*40', out), out[-2000:]
+    assert "started (entry" not in out
+    assert "CHECK" not in out
