@@ -143,7 +143,9 @@ static void bad_guest_access(struct vcpu *v, uint64_t esr, enum vm_log_once even
 	inject_data_abort(v, far, esr & BIT(6));
 }
 
-static void handle_dabt(struct vcpu *v, uint64_t esr)
+/* Also called straight from the vector (guest_entry.S) for accesses whose
+ * register is not x19-x29. */
+void handle_dabt(struct vcpu *v, uint64_t esr)
 {
 	struct mmio_access a;
 	const struct mmio_region *r;

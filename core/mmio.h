@@ -32,6 +32,18 @@ struct mmio_table {
 /* Returns 0, or -1 if the table is full or the window overlaps another. */
 int mmio_register(struct mmio_table *t, ipa_t base, uint64_t size, const struct mmio_ops *ops,
 		  void *dev, const char *name);
-const struct mmio_region *mmio_find(const struct mmio_table *t, ipa_t ipa, unsigned size);
+/* A handful of windows per VM: a linear scan beats any tree. Inline because
+ * it runs on every emulated access. */
+static inline const struct mmio_region *mmio_find(const struct mmio_table *t, ipa_t ipa,
+						  unsigned size)
+{
+	for (unsigned i = 0; i < t->count; i++) {
+		const struct mmio_region *r = &t->regions[i];
+
+		if (range_within(ipa, size, r->base, r->size))
+			return r;
+	}
+	return NULL;
+}
 
 #endif

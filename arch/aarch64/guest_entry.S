@@ -119,8 +119,13 @@ guest_exit_sync:
 	sub	w2, w2, #19
 	cmp	w2, #10
 	b.ls	full_sync			/* the access names x19-x29 */
+	ldr	x3, [x0, #VCPU_EXITS + EC_DABT_LOW * 8]
+	add	x3, x3, #1
+	str	x3, [x0, #VCPU_EXITS + EC_DABT_LOW * 8]
+	bl	handle_dabt
+	b	4f
 2:	bl	vcpu_exit_sync
-	load_current
+4:	load_current
 	ldrb	w1, [x0, #VCPU_ATTENTION]
 	cbnz	w1, 3f
 	ldp	x1, x2, [x0, #REGS_PC]
