@@ -6,25 +6,7 @@
  * group in both views. */
 #include "drivers/gicv2.h"
 #include "arch/aarch64/sysreg.h"
-
-#define GICD_CTLR	0x000
-#define GICD_TYPER	0x004
-#define GICD_ISENABLER	0x100
-#define GICD_ICENABLER	0x180
-#define GICD_ICPENDR	0x280
-#define GICD_ISACTIVER	0x300
-#define GICD_ICACTIVER	0x380
-#define GICD_IPRIORITYR	0x400
-#define GICD_ITARGETSR	0x800
-#define GICD_ICFGR	0xc00
-#define GICD_SGIR	0xf00
-
-#define GICC_CTLR	0x000
-#define GICC_PMR	0x004
-#define GICC_BPR	0x008
-#define GICC_IAR	0x00c
-#define GICC_EOIR	0x010
-#define GICC_DIR	0x1000
+#include "drivers/gicv2_regs.h"
 
 #define GICC_CTLR_ENABLE	BIT(0)
 #define GICC_CTLR_EOIMODE	BIT(9)

@@ -5,6 +5,7 @@
 
 #include "lib/types.h"
 #include "lib/spinlock.h"
+#include "drivers/gicv2_regs.h"
 
 #define VGIC_MAX_VCPUS 8 /* GICv2 CPU interface numbers are 3 bits */
 #define VGIC_MAX_IRQS 512
@@ -15,29 +16,6 @@
 #define VGIC_PRIO_MASK 0xf8u
 #define VGIC_PRIO_LEVELS 32
 
-/* GICD register offsets (GICv2 architecture). */
-#define GICD_CTLR 0x000
-#define GICD_TYPER 0x004
-#define GICD_IIDR 0x008
-#define GICD_IGROUPR 0x080
-#define GICD_ISENABLER 0x100
-#define GICD_ICENABLER 0x180
-#define GICD_ISPENDR 0x200
-#define GICD_ICPENDR 0x280
-#define GICD_ISACTIVER 0x300
-#define GICD_ICACTIVER 0x380
-#define GICD_IPRIORITYR 0x400
-#define GICD_ITARGETSR 0x800
-#define GICD_ICFGR 0xc00
-#define GICD_NSACR 0xe00
-#define GICD_SGIR 0xf00
-#define GICD_CPENDSGIR 0xf10
-#define GICD_SPENDSGIR 0xf20
-#define GICD_PIDR4 0xfd0
-#define GICD_PIDR0 0xfe0
-#define GICD_PIDR2 0xfe8
-#define GICD_CIDR0 0xff0
-#define GICD_SIZE 0x1000
 
 /* Identity of the emulated distributor: Arm GIC-400 (ProductID 0x02,
  * Implementer 0x43B), so guests that check it see a real part. */
