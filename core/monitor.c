@@ -30,9 +30,9 @@ static void cmd_list(void)
 	for (unsigned i = 0; i < vm_count; i++) {
 		struct vm *vm = &vms[i];
 
-		log_info("[monitor] vm %u \"%s\": %s, %lu MiB, VMID %u, %u restart(s)", vm->id,
-			 vm->name, vm_state_name[vm->state], vm->ram_size >> 20, vm->vmid,
-			 vm->restarts);
+		log_info("[monitor] vm %u \"%s\": %s, %lu MiB, VMID %u, %u restart(s), %lu console "
+			 "line(s) dropped", vm->id, vm->name, vm_state_name[vm->state],
+			 vm->ram_size >> 20, vm->vmid, vm->restarts, vm->lines_dropped);
 		for (unsigned j = 0; j < vm->vcpu_count; j++) {
 			struct vcpu *v = &vm->vcpus[j];
 

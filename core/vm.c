@@ -17,6 +17,12 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
+/* A VM may print CONSOLE_LINES_PER_SEC lines a second, in bursts of up to
+ * CONSOLE_BURST_LINES (a Linux boot log fits); beyond that its lines are
+ * dropped and counted, so a flooding VM cannot hold the shared UART. */
+#define CONSOLE_LINES_PER_SEC	400
+#define CONSOLE_BURST_LINES	2000
+
 struct vm vms[MAX_VMS];
 unsigned vm_count;
 static spinlock_t palloc_lock = SPINLOCK_INIT;
@@ -161,6 +167,8 @@ void vm_start(struct vm *vm)
 	load_ram(vm);
 	vm->logged_once = 0;
 	vm->cntvoff = timer_now();
+	vm->line_tokens = CONSOLE_BURST_LINES;
+	vm->line_refill_at = vm->cntvoff;
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		vm->vcpus[i].state = VCPU_OFF;
 		vm->vcpus[i].on_pending = false;
@@ -259,6 +267,30 @@ struct vcpu *vm_find_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 
 bool console_color;
 
+
+static bool console_line_allowed(struct vm *vm)
+{
+	uint64_t now = timer_now();
+	uint64_t per_line = timer_freq() / CONSOLE_LINES_PER_SEC;
+
+	if (now >= vm->line_refill_at) {
+		uint64_t earned = (now - vm->line_refill_at) / per_line + 1;
+
+		vm->line_tokens = MIN(vm->line_tokens + earned, (uint64_t)CONSOLE_BURST_LINES);
+		vm->line_refill_at = now + per_line;
+	}
+	if (vm->line_tokens) {
+		vm->line_tokens--;
+		return true;
+	}
+	/* Said once per run; `list` in the monitor shows the running count. */
+	if (vm_log_once(vm, LOG_ONCE_CONSOLE_FLOOD))
+		log_warn("vm \"%s\": console output over %u lines/s: dropping lines", vm->name,
+			 CONSOLE_LINES_PER_SEC);
+	vm->lines_dropped++;
+	return false;
+}
+
 /* "[name] ", in a colour of its own per VM when the console is a terminal
  * (hb.color=1 on the command line; `make run` sets it). */
 static void vm_prefix(const struct vm *vm, char *buf, size_t size)
@@ -278,6 +310,16 @@ void vm_console_putc(struct vm *vm, char c)
 	if (c == '\r')
 		return;
 	if (vm->console_focus) {
+		/* Streamed: the limit is decided at each line's first character. */
+		if (vm->out_len == 0)
+			vm->stream_line_ok = console_line_allowed(vm);
+		if (!vm->stream_line_ok) {
+			if (c == '\n')
+				vm->out_len = 0;
+			else if (vm->out_len < sizeof(vm->out_line) - 1)
+				vm->out_line[vm->out_len++] = c;
+			return;
+		}
 		vm_prefix(vm, prefix, sizeof(prefix));
 		console_lock();
 		console_stream_char(vm, prefix, vm->out_line, vm->out_len, c);
@@ -290,6 +332,12 @@ void vm_console_putc(struct vm *vm, char c)
 	}
 	if (c != '\n' && vm->out_len < sizeof(vm->out_line) - 1) {
 		vm->out_line[vm->out_len++] = c;
+		return;
+	}
+	if (!console_line_allowed(vm)) {
+		vm->out_len = 0;
+		if (c != '\n')
+			vm->out_line[vm->out_len++] = c;
 		return;
 	}
 	vm_prefix(vm, prefix, sizeof(prefix));

@@ -28,6 +28,7 @@ enum vm_log_once {
 	LOG_ONCE_SERROR = 1u << 6,
 	LOG_ONCE_IABT = 1u << 7,
 	LOG_ONCE_UNKNOWN_CALL = 1u << 8,
+	LOG_ONCE_CONSOLE_FLOOD = 1u << 9,
 };
 
 #define VM_RX_QUEUE 256
@@ -71,6 +72,9 @@ struct vm {
 	char rx_queue[VM_RX_QUEUE];		/* console input not yet in the vUART */
 	unsigned rx_head, rx_tail;
 	volatile bool console_focus;	/* its output is streamed unbuffered */
+	/* Console rate limit: a token bucket of lines, refilled over time. */
+	uint64_t line_tokens, line_refill_at, lines_dropped;
+	bool stream_line_ok;
 	char out_line[128];
 	unsigned out_len;
 

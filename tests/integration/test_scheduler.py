@@ -27,3 +27,17 @@ def test_two_busy_vms_share_one_core():
     last_ta = max(i for i, l in enumerate(lines) if "[ta]" in l)
     assert first_tb < last_ta, "the two VMs on core 1 did not time-share"
     assert "EL2 FATAL" not in out
+
+
+def test_console_flood_is_rate_limited_and_contained():
+    img = make_image("flood", [vm_node("flood", "flood", cpus=[1]),
+                               vm_node("ta", "ticker", cpus=[2])])
+    with hyperberry(image=img, timeout=120, logname="flood") as m:
+        m.expect(r"\[ta\] VERDICT ticker: PASS", timeout=120)
+        out = m.collect(3)
+    assert ticks(out, "ta") == list(range(1, 21))
+    assert len(re.findall(r'vm "flood": console output over \d+ lines/s: dropping lines', out)) == 1
+    # The flood VM printed its burst, then only its rate.
+    flood_lines = len(re.findall(r"\[flood\] FLOOD", out))
+    assert 2000 <= flood_lines < 20000, flood_lines
+    assert "EL2 FATAL" not in out
