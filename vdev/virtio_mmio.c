@@ -343,7 +343,7 @@ bool virtio_mmio_has_feature(const struct virtio_mmio_dev *d, unsigned bit)
 	return (d->driver_features & BIT(bit)) != 0;
 }
 
-uint32_t virtio_config_load(const void *image, uint32_t offset, unsigned size)
+uint32_t virtio_mmio_config_load(const void *image, uint32_t offset, unsigned size)
 {
 	const uint8_t *p = (const uint8_t *)image + offset;
 	uint32_t v = 0;

@@ -136,6 +136,6 @@ bool virtio_mmio_has_feature(const struct virtio_mmio_dev *d, unsigned bit);
 
 /* For config_read callbacks whose config space is a little-endian byte image:
  * the size-byte value at offset (the transport has checked the bounds). */
-uint32_t virtio_config_load(const void *image, uint32_t offset, unsigned size);
+uint32_t virtio_mmio_config_load(const void *image, uint32_t offset, unsigned size);
 
 #endif

@@ -76,10 +76,11 @@ static void read_desc(const uint8_t *table, uint32_t index, struct desc *d)
 }
 
 /* The overflow check is ours too, so a map callback that only compares
- * ipa + len against the end of RAM cannot be fooled by a wrap. */
+ * ipa + len against the end of RAM cannot be fooled by a wrap (a range ending
+ * exactly at 2^64 counts: its ipa + len is 0). */
 static uint8_t *guest_map(const struct guest_mem *mem, uint64_t ipa, uint64_t len)
 {
-	if (len == 0 || ipa + (len - 1) < ipa)
+	if (len == 0 || ipa + len < ipa)
 		return NULL;
 	return mem->map(mem->ctx, ipa, len);
 }

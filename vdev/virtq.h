@@ -7,8 +7,9 @@
 
 /* Guest RAM as the device may touch it. map returns a host pointer to
  * [ipa, ipa + len) when that whole range lies inside the VM's RAM, else NULL.
- * len is never 0. The mapping must stay valid for the life of the VM: the
- * queue keeps the ring pointers it got at enable time. */
+ * len is never 0 and ipa + len never wraps past 2^64. The mapping must stay
+ * valid for the life of the VM: the queue keeps the ring pointers it got at
+ * enable time. */
 struct guest_mem {
 	void *ctx;
 	void *(*map)(void *ctx, uint64_t ipa, uint64_t len);
