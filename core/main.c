@@ -172,9 +172,12 @@ void hyp_main_secondary(unsigned index)
 	cpus[index].online = true;
 	log_debug("core %u online (MPIDR 0x%lx)", index, cpus[index].mpidr);
 	selftest_secondary(index);
-	irq_enable();
-	while (!vms_ready)
+	/* WFI with IRQs masked, then take them: see sched_pick_slow. */
+	while (!vms_ready) {
 		wfi();
-	irq_disable();
+		irq_enable();
+		isb();
+		irq_disable();
+	}
 	sched_run_core();
 }

@@ -208,10 +208,13 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 			return next;
 		}
 		arm_tick(c, NULL);
-		/* Nothing to run: sleep until an interrupt. A wake-up that
-		 * arrives before the WFI leaves it pending, so WFI returns. */
-		irq_enable();
+		/* Nothing to run: sleep until an interrupt. WFI runs with IRQs
+		 * masked, so a kick that arrived since pick() stays pending and
+		 * ends it; unmasking then takes it. Unmasking first would take
+		 * the kick before the WFI, which would then sleep for good. */
 		wfi();
+		irq_enable();
+		isb();
 		irq_disable();
 		wake_blocked();
 	}
