@@ -6,6 +6,7 @@
 #include "core/sched.h"
 #include "core/vm.h"
 #include "core/smccc.h"
+#include "vdev/vgic_dev.h"
 
 /* Both calling conventions name the same function. */
 static uint32_t psci_fn32(uint32_t fid)
@@ -88,7 +89,8 @@ void psci_handle(struct vcpu *v, uint32_t fid)
 	case PSCI_CPU_SUSPEND:
 		/* Every state is treated as standby: wait for an interrupt.
 		 * Returning success from a power-down request is allowed. */
-		vcpu_set_state(v, VCPU_BLOCKED);
+		if (!vgic_dev_has_pending(v))
+			vcpu_set_state(v, VCPU_BLOCKED);
 		ret = PSCI_RET_SUCCESS;
 		break;
 	case PSCI_CPU_OFF:

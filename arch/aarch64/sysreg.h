@@ -3,7 +3,7 @@
 #ifndef HB_ARCH_SYSREG_H
 #define HB_ARCH_SYSREG_H
 
-#define _B(n) (1 << (n))
+#define _B(n) (1U << (n))
 #define _BL(n) (1UL << (n))
 
 /* HCR_EL2 */
