@@ -217,6 +217,10 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 		isb();
 		irq_disable();
 		wake_blocked();
+		/* A vCPU stopped while this core idled must leave the core too. */
+		if (c->current && c->current->loaded &&
+		    (c->current->state == VCPU_STOPPED || c->current->state == VCPU_OFF))
+			sched_unload(c->current);
 	}
 }
 

@@ -172,6 +172,7 @@ void vm_start(struct vm *vm)
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		vm->vcpus[i].state = VCPU_OFF;
 		vm->vcpus[i].on_pending = false;
+		vm->vcpus[i].vtimer_active = false;
 	}
 	boot->on_entry = vm->entry_ipa;
 	boot->on_context = vm->dtb.size ? vm->dtb.ipa : 0;
