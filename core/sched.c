@@ -193,12 +193,14 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 {
 	struct cpu *c = this_cpu();
 
-	/* A vCPU that can no longer run leaves the core now, so its VM can be
-	 * reset or restarted while this core idles. */
-	if (prev && prev->loaded && (prev->state == VCPU_STOPPED || prev->state == VCPU_OFF))
-		sched_unload(prev);
 	for (;;) {
+		struct vcpu *cur = c->current;
 		struct vcpu *next;
+
+		/* A vCPU that can no longer run leaves the core now (also one
+		 * stopped while this core idled), so its VM can be restarted. */
+		if (cur && cur->loaded && (cur->state == VCPU_STOPPED || cur->state == VCPU_OFF))
+			sched_unload(cur);
 
 		c->need_resched = false;
 		next = pick(prev);
@@ -217,10 +219,6 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 		isb();
 		irq_disable();
 		wake_blocked();
-		/* A vCPU stopped while this core idled must leave the core too. */
-		if (c->current && c->current->loaded &&
-		    (c->current->state == VCPU_STOPPED || c->current->state == VCPU_OFF))
-			sched_unload(c->current);
 	}
 }
 
