@@ -43,7 +43,7 @@ hyp: $(BUILD)/hyperberry.bin
 
 ## make run            build, then boot HyperBerry with configs/default.dts in QEMU (Ctrl-] x quits)
 ## make test           every test: host unit tests, then QEMU integration tests
-## make bench          exit-path benchmark (instructions, QEMU -icount), writes build/bench/results.csv
+## make bench          exit-path and Linux-boot benchmarks (QEMU -icount): build/bench/results.csv, linux.csv
 ## make unit           host unit tests only (cmocka, ASan+UBSan)
 ## make integration    QEMU integration tests only (pytest)
 ## make DEBUG=1 ...    build with assertions (DCHECK) enabled
@@ -75,9 +75,10 @@ run:
 	$(QEMU_BASE) -kernel $(IMAGE) -append "$(APPEND)"
 
 bench:
-	$(Q)tools/setup.sh build run test
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/setup.sh build run test linux
+	$(Q)$(MAKE) --no-print-directory all linux-kit
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD)
+	$(Q)$(PYTHON) tools/bench.py --build $(BUILD) --linux
 
 ## make fuzz           run every libFuzzer target for FUZZ_SECONDS (default 60) each
 FUZZ_SECONDS ?= 60
