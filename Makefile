@@ -80,6 +80,11 @@ bench:
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD)
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD) --linux
 
+## make lint           cppcheck and gcc -fanalyzer over the hypervisor sources (CI runs it)
+lint:
+	$(Q)tools/setup.sh build lint
+	$(Q)tools/lint.sh
+
 ## make fuzz           run every libFuzzer target for FUZZ_SECONDS (default 60) each
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))

@@ -276,7 +276,12 @@ struct vcpu *vcpu_exit_serror_or_fiq(struct vcpu *v, int serror)
  * that just ran; anywhere else it is the hypervisor's and fatal. */
 void hyp_serror(struct trap_frame *f)
 {
-	for (const uint64_t *w = __serror_windows_start; w < __serror_windows_end; w += 2) {
+	/* Compared as integers: they are different linker symbols. */
+	uintptr_t end = (uintptr_t)__serror_windows_end;
+
+	for (uintptr_t p = (uintptr_t)__serror_windows_start; p < end; p += 2 * sizeof(uint64_t)) {
+		const uint64_t *w = (const uint64_t *)p;
+
 		if (f->elr >= w[0] && f->elr <= w[1] && this_cpu()->current) {
 			this_cpu()->current->serror_pending = true;
 			vcpu_attention(this_cpu()->current);

@@ -54,7 +54,7 @@ static void read_memory_map(const struct dt *dt)
 		reserved[i].size = res[i].size;
 	}
 	reserved[nres].base = (uint64_t)(uintptr_t)__image_start;
-	reserved[nres].size = (uint64_t)(uintptr_t)(__image_end - __image_start);
+	reserved[nres].size = (uint64_t)((uintptr_t)__image_end - (uintptr_t)__image_start);
 	/* The boot package (config and pristine guest images) follows .bss. */
 	if (have_pkg)
 		reserved[nres].size += ALIGN_UP(boot_pkg.total_size, PAGE_SIZE);

@@ -207,7 +207,9 @@ static paddr_t take_block(struct palloc *pa, unsigned order,
 		if (addr == 0)
 			continue;
 		r = find_region(pa, addr);
-		DCHECK(r != NULL && *meta_of(r, addr) == meta_make(KIND_FREE, o));
+		/* A free-list head outside every region means corrupt state. */
+		CHECK(r != NULL);
+		DCHECK(*meta_of(r, addr) == meta_make(KIND_FREE, o));
 		free_list_del(pa, addr, o);
 		while (o > order) {
 			o--;
@@ -454,7 +456,7 @@ int palloc_free_contig(struct palloc *pa, paddr_t addr, uint64_t size)
 		left -= 1ULL << order;
 	}
 	/* A following piece of the same allocation means `size` is short. */
-	if (err == 0 && range_within(block, PAGE_SIZE, r->base, region_bytes(r)) &&
+	if (err == 0 && r && range_within(block, PAGE_SIZE, r->base, region_bytes(r)) &&
 	    meta_kind(*meta_of(r, block)) == KIND_CONTIG_NEXT) {
 		err = -PALLOC_EORDER;
 	}

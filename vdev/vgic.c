@@ -370,6 +370,16 @@ enum irq_bit { BIT_ENABLED, BIT_PENDING, BIT_ACTIVE };
 /* An SPI held in another running vCPU's LR reads as of that vCPU's last
  * exit. Guests poll these bits (Linux's synchronize_irq waits on ISACTIVER),
  * so ask that vCPU to exit and refresh the LR: the next poll is exact. */
+/* For a 32-interrupt register whose first INTID is below nr_irqs: nr_irqs is
+ * a multiple of 32 (vgic_init), so every INTID of it exists. */
+static struct vgic_irq *irq_in_register(struct vgic *vgic, unsigned vcpu, unsigned intid)
+{
+	struct vgic_irq *irq = vgic_irq_get(vgic, vcpu, intid);
+
+	CHECK(irq != NULL);
+	return irq;
+}
+
 static unsigned held_lr_state(struct vgic *vgic, unsigned vcpu, struct vgic_irq *irq,
 			      uint32_t *kick)
 {
@@ -395,7 +405,7 @@ static uint32_t read_bits(struct vgic *vgic, unsigned vcpu, unsigned first, enum
 	if (first >= vgic->nr_irqs)
 		return 0;
 	for (unsigned i = 0; i < 32; i++) {
-		struct vgic_irq *irq = vgic_irq_get(vgic, vcpu, first + i);
+		struct vgic_irq *irq = irq_in_register(vgic, vcpu, first + i);
 		unsigned lr_state = 0;
 		bool set;
 
@@ -434,7 +444,7 @@ static uint32_t write_bits(struct vgic *vgic, unsigned vcpu, uint32_t reg, unsig
 	if (first >= vgic->nr_irqs)
 		return 0;
 	while (val) {
-		struct vgic_irq *irq = vgic_irq_get(vgic, vcpu, first + lowest_bit(val));
+		struct vgic_irq *irq = irq_in_register(vgic, vcpu, first + lowest_bit(val));
 
 		val &= val - 1;
 		/* SGIs: enable is permanent, pending goes through S/CPENDSGIR,
