@@ -7,10 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/fake_gich.h"
 #include "vdev/vgic.h"
 
 #define NV 4
-#define ST(lr) (((lr) >> 28) & 3)
+#define ST(lr) LR_STATE(lr)
 #define PRIO(lr) (((lr) >> 23) & 0x1f)
 #define VID(lr) ((lr) & 0x3ffu)
 #define FAIL(...)                                                               \
@@ -66,41 +67,9 @@ static void phys_deactivate(unsigned pirq, const char *who)
 
 static void f_deact(void *c, unsigned pirq) { phys_deactivate(pirq, "vgic"); }
 
-static uint32_t elrsr_of(unsigned p)
-{
-	uint32_t m = 0;
-
-	for (unsigned n = 0; n < nlrs; n++) {
-		uint32_t lr = pcpu[p].lr[n];
-
-		if (ST(lr) == 0 && ((lr & GICH_LR_HW) || !(lr & GICH_LR_EOI)))
-			m |= 1u << n;
-	}
-	return m;
-}
-
-static uint32_t eisr_of(unsigned p)
-{
-	uint32_t m = 0;
-
-	for (unsigned n = 0; n < nlrs; n++) {
-		uint32_t lr = pcpu[p].lr[n];
-
-		if (ST(lr) == 0 && !(lr & GICH_LR_HW) && (lr & GICH_LR_EOI))
-			m |= 1u << n;
-	}
-	return m;
-}
-
-static uint32_t misr_of(unsigned p)
-{
-	unsigned valid = 0;
-
-	for (unsigned n = 0; n < nlrs; n++)
-		valid += ST(pcpu[p].lr[n]) != 0;
-	return (eisr_of(p) ? GICH_MISR_EOI : 0) |
-	       (((pcpu[p].hcr & GICH_HCR_UIE) && valid <= 1) ? GICH_MISR_U : 0);
-}
+static uint32_t elrsr_of(unsigned p) { return fake_gich_elrsr(pcpu[p].lr, nlrs); }
+static uint32_t eisr_of(unsigned p) { return fake_gich_eisr(pcpu[p].lr, nlrs); }
+static uint32_t misr_of(unsigned p) { return fake_gich_misr(pcpu[p].lr, nlrs, pcpu[p].hcr); }
 
 static uint32_t f_elrsr(void) { return elrsr_of(cur); }
 static uint32_t f_eisr(void) { return eisr_of(cur); }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "tests/unit/fake_gich.h"
 #include "vdev/vgic.h"
 
 /* ---- Fake GICH: one frame per physical CPU, guest behaviour included ---- */
@@ -25,7 +26,7 @@ static uint32_t kicked;
 static struct vgic vg;
 static struct vgic_cpu_hw_ctx ctxs[VGIC_MAX_VCPUS];
 
-#define ST(lr) (((lr) >> 28) & 3)
+#define ST(lr) LR_STATE(lr)
 #define PRIO(lr) (((lr) >> 23) & 0x1f)
 #define VID(lr) ((lr) & 0x3ff)
 
@@ -43,48 +44,17 @@ static void f_write_lr(unsigned n, uint32_t v)
 
 static uint32_t f_elrsr(void)
 {
-	uint32_t m = 0;
-
-	for (unsigned n = 0; n < nlrs; n++) {
-		uint32_t lr = pcpu[cur].lr[n];
-
-		if (ST(lr) == 0 && ((lr & GICH_LR_HW) || !(lr & GICH_LR_EOI)))
-			m |= 1u << n;
-	}
-	return m;
+	return fake_gich_elrsr(pcpu[cur].lr, nlrs);
 }
 
 static uint32_t eisr_of(unsigned p)
 {
-	uint32_t m = 0;
-
-	for (unsigned n = 0; n < nlrs; n++) {
-		uint32_t lr = pcpu[p].lr[n];
-
-		if (ST(lr) == 0 && !(lr & GICH_LR_HW) && (lr & GICH_LR_EOI))
-			m |= 1u << n;
-	}
-	return m;
+	return fake_gich_eisr(pcpu[p].lr, nlrs);
 }
 
 static uint32_t misr_of(unsigned p)
 {
-	unsigned valid = 0, pending = 0;
-	uint32_t m = 0;
-
-	for (unsigned n = 0; n < nlrs; n++) {
-		valid += ST(pcpu[p].lr[n]) != 0;
-		pending += (ST(pcpu[p].lr[n]) & 1) != 0;
-	}
-	if (eisr_of(p))
-		m |= GICH_MISR_EOI;
-	if ((pcpu[p].hcr & GICH_HCR_UIE) && valid <= 1)
-		m |= GICH_MISR_U;
-	if ((pcpu[p].hcr & GICH_HCR_NPIE) && pending == 0)
-		m |= GICH_MISR_NP;
-	if ((pcpu[p].hcr & GICH_HCR_LRENPIE) && (pcpu[p].hcr >> 27))
-		m |= GICH_MISR_LRENP;
-	return m;
+	return fake_gich_misr(pcpu[p].lr, nlrs, pcpu[p].hcr);
 }
 
 static uint32_t f_eisr(void) { return eisr_of(cur); }
