@@ -472,7 +472,8 @@ static uint32_t write_bits(struct vgic *vgic, unsigned vcpu, uint32_t reg, unsig
 			if (irq->active)
 				continue;
 			/* An LR-held interrupt gets the active state at the owner's
-			 * next reconcile; otherwise it lives in the distributor. */
+			 * next reconcile (unless it is HW-linked); otherwise it
+			 * lives in the distributor. */
 			if (irq->lr != VGIC_NONE)
 				irq->add_active = true;
 			else

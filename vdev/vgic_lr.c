@@ -78,13 +78,10 @@ static uint32_t lr_release(struct vgic *vgic, unsigned vcpu, unsigned n, struct 
 	irq->lr = VGIC_NONE;
 	irq->lr_vcpu = VGIC_NONE;
 	/* Requests aimed at this LR's state are moot once the guest finished
-	 * it, except set-active, which then applies to the distributor. */
+	 * it: its deactivation also ends an active state ISACTIVER set. */
 	irq->drop_pending = 0;
 	irq->drop_active = false;
-	if (irq->add_active) {
-		irq->add_active = false;
-		irq->active = true;
-	}
+	irq->add_active = false;
 	irq->lr_latched = false;
 	return vgic_irq_requeue(vgic, irq);
 }
@@ -207,10 +204,12 @@ static uint32_t lr_reconcile(struct vgic *vgic, unsigned vcpu, unsigned n)
 		if (hw)
 			vgic->ops->deactivate_phys(vgic->ops_ctx, lr_pirq(lr));
 	}
-	/* ISACTIVER on an LR-held interrupt: HW=1 entries cannot be pending
-	 * and active, so those take it in the distributor once released. */
-	if (irq->add_active && !hw) {
-		state |= GICH_LR_ACTIVE;
+	/* ISACTIVER on an LR-held interrupt. A HW=1 entry cannot be pending
+	 * and active, and its active state is the physical interrupt's: the
+	 * request is dropped for it. */
+	if (irq->add_active) {
+		if (!hw)
+			state |= GICH_LR_ACTIVE;
 		irq->add_active = false;
 	}
 	irq->drop_active = false;
