@@ -34,7 +34,16 @@ TARGET_ASFLAGS := $(TARGET_CFLAGS) -D__ASSEMBLY__
 
 # Every .c/.S under these folders is part of the hypervisor.
 HYP_DIRS := arch/aarch64 core lib vdev drivers boards/$(BOARD)
-HYP_SRCS := $(sort $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
+# The virtio module (transport, backends, VM switch, physical disk driver):
+# VIRTIO=0 builds without it, and a configuration with virtio devices is
+# then refused. A board may default it off in its board.mk.
+VIRTIO ?= 1
+VIRTIO_SRCS := vdev/virtio_mmio.c vdev/virtq.c drivers/virtio_disk.c $(wildcard vdev/virtio/*.c)
+HYP_SRCS := $(filter-out $(VIRTIO_SRCS),$(sort $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c $(d)/*.S))))
+ifeq ($(VIRTIO),1)
+HYP_SRCS += $(VIRTIO_SRCS)
+TARGET_CFLAGS += -DHB_VIRTIO
+endif
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 
 .PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit
@@ -69,10 +78,18 @@ linux-kit:
 	$(Q)tools/setup.sh build linux
 	$(Q)tools/linux-kit.sh --config=$(CONFIG)
 
+# A configuration that gives VMs slices of a physical disk (`disk = <...>`)
+# gets QEMU's virtio-blk drive DISK, made once by tools/mkdisk.sh and kept.
+DISK ?= build/disk.img
+QEMU_DISK = -drive file=$(DISK),if=none,format=raw,id=hbdisk -device virtio-blk-device,drive=hbdisk \
+	-global virtio-mmio.force-legacy=false
+USES_DISK = $(shell grep -qE '^[[:space:]]*disk[[:space:]]*=' $(CONFIG) 2>/dev/null && echo y)
+
 run:
 	$(Q)tools/setup.sh build run linux
 	$(Q)$(MAKE) --no-print-directory image
-	$(QEMU_BASE) -kernel $(IMAGE) -append "$(APPEND)"
+	$(Q)$(if $(USES_DISK),tools/mkdisk.sh $(DISK))
+	$(QEMU_BASE) -kernel $(IMAGE) $(if $(USES_DISK),$(QEMU_DISK)) -append "$(APPEND)"
 
 bench:
 	$(Q)tools/setup.sh build run test linux

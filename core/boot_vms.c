@@ -12,6 +12,7 @@
 #include "drivers/gicv2.h"
 #include "core/panic.h"
 #include "vdev/vgic_dev.h"
+#include "vdev/virtio_vm.h"
 #include "vdev/vuart.h"
 #include "board.h"
 
@@ -64,12 +65,16 @@ static void create_vm(const struct package *pkg, const struct vm_config *c)
 		if (vm_map_device(vm, c->mmio[i].ipa, c->mmio[i].pa, c->mmio[i].size))
 			log_err("vm \"%s\": cannot map passthrough region %u", c->name, i);
 	}
+	for (unsigned i = 0; i < c->virtio_count; i++) {
+		if (virtio_vm_add(vm, &c->virtio[i], pkg))
+			panic("vm \"%s\": virtio device %u set-up failed", c->name, i);
+	}
 }
 
 bool boot_vms_create(const struct package *pkg)
 {
 	struct palloc_stats st;
-	struct mem_range forbidden[MAX_MEM_RANGES + 3];
+	struct mem_range forbidden[MAX_MEM_RANGES + 4];
 	uint32_t forbidden_irqs[] = { 32 + BOARD_UART_SPI };
 	struct config_limits_in lim = { 0 };
 	unsigned nf = 0;
@@ -80,6 +85,14 @@ bool boot_vms_create(const struct package *pkg)
 		forbidden[nf++] = hyp.ram[i];
 	forbidden[nf++] = (struct mem_range){ BOARD_GICD_BASE & ~0xffffUL, 0x50000 };
 	forbidden[nf++] = (struct mem_range){ BOARD_UART_BASE, BOARD_UART_SIZE };
+#ifdef BOARD_VIRTIO_MMIO_BASE
+	lim.disk_bytes = virtio_disk_probe();
+	if (lim.disk_bytes)	/* the bus the hypervisor's disk driver uses */
+		forbidden[nf++] = (struct mem_range){ BOARD_VIRTIO_MMIO_BASE,
+						      BOARD_VIRTIO_MMIO_COUNT *
+						      BOARD_VIRTIO_MMIO_STRIDE };
+#endif
+	lim.no_virtio = !VIRTIO_BUILT_IN;
 	lim.online_cpus = smp_online_count();
 	/* Page tables and per-VM bookkeeping need a little of the free RAM. */
 	lim.ram_available = st.free_pages * PAGE_SIZE - MiB(16);

@@ -84,7 +84,7 @@ static uint64_t space_size(unsigned bits)
 }
 
 /* Reports unknown and repeated properties; returns a bit per known one seen. */
-static uint32_t check_props(struct parser *p, int node, const char *const *known, unsigned count)
+uint32_t cfg_check_props(struct parser *p, int node, const char *const *known, unsigned count)
 {
 	char buf[40];
 	const char *name;
@@ -107,7 +107,7 @@ static uint32_t check_props(struct parser *p, int node, const char *const *known
 	return seen;
 }
 
-/* Nodes that take no subnodes yet (a VM's virtio devices will be some). */
+/* Nodes that take no subnodes. */
 static void reject_children(struct parser *p, int node)
 {
 	const struct dt *dt = p->dt;
@@ -446,13 +446,13 @@ static void parse_vm(struct parser *p, int node, unsigned index)
 
 	memset(vm, 0, sizeof(*vm));
 	parse_name(p, node, index, vm);
-	seen = check_props(p, node, vm_props, VP_COUNT);
-	reject_children(p, node);
+	seen = cfg_check_props(p, node, vm_props, VP_COUNT);
 	ram_ok = parse_ram(p, node, seen, vm);
 	parse_cpus(p, node, seen, vm);
 	parse_images(p, node, seen, vm, ram_ok);
 	cfg_parse_devices(p, node, seen, index, ram_ok);
 	cfg_parse_irqs(p, node, seen, index);
+	cfg_check_virtio_irqs(p, index);
 }
 
 /* ------------------------------------------------------------ the tree */
@@ -462,7 +462,7 @@ static void parse_hypervisor(struct parser *p, int node)
 	uint32_t seen, us;
 
 	p->where = "/hypervisor";
-	seen = check_props(p, node, hyp_props, ARRAY_SIZE(hyp_props));
+	seen = cfg_check_props(p, node, hyp_props, ARRAY_SIZE(hyp_props));
 	reject_children(p, node);
 	if (HAS(seen, 0) && cfg_read_u32(p, node, "time-slice-us", &us)) {
 		if (us < CONFIG_MIN_TIME_SLICE_US || us > CONFIG_MAX_TIME_SLICE_US)
@@ -480,7 +480,7 @@ static void parse_vms(struct parser *p, int node)
 	int vm;
 
 	p->where = "/vms";
-	check_props(p, node, NULL, 0);
+	cfg_check_props(p, node, NULL, 0);
 	for (vm = dt_first_child(p->dt, node); vm >= 0; vm = dt_next_sibling(p->dt, vm)) {
 		if (count < MAX_VMS)
 			parse_vm(p, vm, count);
@@ -492,11 +492,20 @@ static void parse_vms(struct parser *p, int node)
 	if (count > MAX_VMS)
 		cfg_fail(p, "%u VMs, at most %u are supported", count, MAX_VMS);
 	p->out->vm_count = MIN(count, MAX_VMS);
-	for (i = 0; i < p->out->vm_count; i++)
-		total += MIN(p->out->vms[i].ram_size, UINT64_MAX - total);
+	/* RAM disks come out of the same memory as guest RAM. */
+	for (i = 0; i < p->out->vm_count; i++) {
+		const struct vm_config *vm = &p->out->vms[i];
+
+		total += MIN(vm->ram_size, UINT64_MAX - total);
+		for (unsigned d = 0; d < vm->virtio_count; d++) {
+			if (vm->virtio[d].type == VM_VIRTIO_BLK &&
+			    vm->virtio[d].backing == VM_BLK_RAMDISK)
+				total += MIN(vm->virtio[d].disk_size, UINT64_MAX - total);
+		}
+	}
 	if (total > p->lim->ram_available)
-		cfg_fail(p, "total guest RAM 0x%lx is more than the 0x%lx available", total,
-			 p->lim->ram_available);
+		cfg_fail(p, "total guest RAM and RAM disks 0x%lx is more than the 0x%lx available",
+			 total, p->lim->ram_available);
 }
 
 static void parse_root(struct parser *p)
@@ -506,7 +515,7 @@ static void parse_root(struct parser *p)
 	int node, hyp = -1, vms = -1;
 
 	p->where = "/";
-	check_props(p, 0, root_props, ARRAY_SIZE(root_props));
+	cfg_check_props(p, 0, root_props, ARRAY_SIZE(root_props));
 	if (!dt_is_compatible(p->dt, 0, CONFIG_COMPATIBLE))
 		cfg_fail(p, "compatible: must be \"%s\"", CONFIG_COMPATIBLE);
 	for (node = dt_first_child(p->dt, 0); node >= 0; node = dt_next_sibling(p->dt, node)) {

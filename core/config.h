@@ -29,6 +29,8 @@ struct config_limits_in {
 	unsigned pa_bits;		/* passthrough PAs lie below 2^pa_bits; 0 means 44 */
 	uint32_t max_intid;		/* highest SPI the GIC implements; 0 means 1019 */
 	bool skip_file_crc;		/* the caller verifies file CRCs itself */
+	bool no_virtio;			/* virtio support is compiled out */
+	uint64_t disk_bytes;		/* size of the physical disk; 0: there is none */
 };
 
 typedef void (*config_report_fn)(void *ctx, const char *msg);

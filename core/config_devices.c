@@ -3,17 +3,11 @@
 #include "core/config_internal.h"
 #include "lib/string.h"
 
-#define MAX_WINDOWS	(4 + VM_MAX_PASSTHROUGH_MMIO)	/* ram, vuart, 2 vgic, mmio */
+/* ram, vuart, 2 vgic, passthrough mmio, virtio */
+#define MAX_WINDOWS	(4 + VM_MAX_PASSTHROUGH_MMIO + VM_MAX_VIRTIO)
 
-/* One guest-physical window, for the overlap checks. */
-struct window {
-	const char *field;	/* message prefix: the property */
-	const char *part;	/* which part of the property, "" or "CPU interface " */
-	const char *desc;	/* how other windows name it */
-	uint64_t base, size;
-};
 
-static bool add_window(struct parser *p, struct window *w, unsigned *count, const char *field,
+static bool add_window(struct parser *p, struct cfg_window *w, unsigned *count, const char *field,
 		       const char *part, const char *desc, uint64_t base, uint64_t size)
 {
 	char r[RANGE_STR_MAX];
@@ -27,12 +21,12 @@ static bool add_window(struct parser *p, struct window *w, unsigned *count, cons
 			 cfg_range(r, base, size), p->ipa_bits);
 		return false;
 	}
-	w[*count] = (struct window){ field, part, desc, base, size };
+	w[*count] = (struct cfg_window){ field, part, desc, base, size };
 	(*count)++;
 	return true;
 }
 
-static void check_windows(struct parser *p, const struct window *w, unsigned count)
+static void check_windows(struct parser *p, const struct cfg_window *w, unsigned count)
 {
 	char r1[RANGE_STR_MAX], r2[RANGE_STR_MAX];
 	unsigned i, j;
@@ -87,7 +81,7 @@ static void check_mmio_pa(struct parser *p, unsigned vm_index, unsigned i)
 
 /* Every entry is stored at its own index, bad ones too, so messages and
  * later cross-checks agree on numbering; a bad config is never used. */
-static void parse_mmio(struct parser *p, int node, unsigned vm_index, struct window *w,
+static void parse_mmio(struct parser *p, int node, unsigned vm_index, struct cfg_window *w,
 		       unsigned *nw)
 {
 	static const char *const names[VM_MAX_PASSTHROUGH_MMIO] = {
@@ -132,12 +126,12 @@ void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_in
 		       bool ram_ok)
 {
 	struct vm_config *vm = &p->out->vms[vm_index];
-	struct window w[MAX_WINDOWS];
+	struct cfg_window w[MAX_WINDOWS];
 	unsigned nw = 0;
 	uint64_t v[2];
 
 	if (ram_ok)
-		w[nw++] = (struct window){ "ram", "", "ram", vm->ram_ipa, vm->ram_size };
+		w[nw++] = (struct cfg_window){ "ram", "", "ram", vm->ram_ipa, vm->ram_size };
 	if (HAS(seen, VP_VUART) && cfg_read_u64s(p, node, "vuart", v, 1)) {
 		vm->vuart_ipa = v[0];
 		vm->has_vuart = add_window(p, w, &nw, "vuart", "", "vuart", v[0], VM_VUART_SIZE);
@@ -152,6 +146,7 @@ void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_in
 	}
 	if (HAS(seen, VP_PT_MMIO))
 		parse_mmio(p, node, vm_index, w, &nw);
+	cfg_parse_virtio(p, node, vm_index, w, &nw);
 	check_windows(p, w, nw);
 }
 

@@ -42,6 +42,9 @@ const char *cfg_text(char *buf, size_t cap, const char *s);
 /* "[base, end)" into buf (RANGE_STR_MAX bytes); "[base, +size)" if it wraps. */
 const char *cfg_range(char *buf, uint64_t base, uint64_t size);
 
+/* Reports unknown and repeated properties; returns a bit per known one seen. */
+uint32_t cfg_check_props(struct parser *p, int node, const char *const *known, unsigned count);
+
 /* Property readers: on a malformed value they report it and return false/-1. */
 bool cfg_read_u64s(struct parser *p, int node, const char *prop, uint64_t *out, unsigned count);
 bool cfg_read_u32(struct parser *p, int node, const char *prop, uint32_t *out);
@@ -58,5 +61,21 @@ static inline bool cfg_spi_ok(const struct parser *p, uint32_t intid)
 void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_index,
 		       bool ram_ok);
 void cfg_parse_irqs(struct parser *p, int node, uint32_t seen, unsigned vm_index);
+
+/* One guest-physical window, for the overlap checks. */
+struct cfg_window {
+	const char *field;	/* message prefix: the property */
+	const char *part;	/* which part of the property, "" or "CPU interface " */
+	const char *desc;	/* how other windows name it */
+	uint64_t base, size;
+};
+
+/* The VM node's virtio-blk@... and virtio-net@... children (any other child
+ * is an error): their windows join w[], everything else is checked here.
+ * cfg_check_virtio_irqs runs after cfg_parse_irqs and checks their SPIs
+ * against the VM's other interrupts. */
+void cfg_parse_virtio(struct parser *p, int node, unsigned vm_index, struct cfg_window *w,
+		      unsigned *nw);
+void cfg_check_virtio_irqs(struct parser *p, unsigned vm_index);
 
 #endif

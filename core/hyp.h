@@ -19,5 +19,8 @@ struct hyp_state {
 extern struct hyp_state hyp;
 
 void idle_loop(void) __attribute__((noreturn));
+/* Physically contiguous hypervisor memory for the life of the system (RAM
+ * disks, guest RAM); takes palloc_lock. 0 when there is not enough. */
+paddr_t hyp_alloc_contig(uint64_t size, uint64_t align);
 
 #endif

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "lib/string.h"
+#include "vdev/virtio_vm.h"
 
 static char line[64];
 static unsigned line_len;
@@ -72,6 +73,7 @@ static void print_stats(struct vm *vm)
 		}
 	}
 	log_info("[monitor]   %-40s %lu", "total", total);
+	virtio_vm_print_stats(vm);
 }
 
 static void cmd_stats(const char *arg)

@@ -16,6 +16,7 @@
 #include "lib/check.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "vdev/virtio_vm.h"
 
 /* A VM may print CONSOLE_LINES_PER_SEC lines a second, in bursts of up to
  * CONSOLE_BURST_LINES (a Linux boot log fits); beyond that its lines are
@@ -26,6 +27,16 @@
 struct vm vms[MAX_VMS];
 unsigned vm_count;
 static spinlock_t palloc_lock = SPINLOCK_INIT;
+
+paddr_t hyp_alloc_contig(uint64_t size, uint64_t align)
+{
+	paddr_t pa;
+
+	spin_lock(&palloc_lock);
+	pa = palloc_alloc_contig(&hyp.palloc, size, align);
+	spin_unlock(&palloc_lock);
+	return pa;
+}
 
 bool vm_log_once(struct vm *vm, enum vm_log_once event)
 {
@@ -165,6 +176,7 @@ void vm_start(struct vm *vm)
 	if (vm->has_vgic)
 		vgic_reset(&vm->vgic);
 	load_ram(vm);
+	virtio_vm_reset(vm);
 	vm->logged_once = 0;
 	vm->cntvoff = timer_now();
 	vm->line_tokens = CONSOLE_BURST_LINES;

@@ -9,6 +9,7 @@
 #define VM_NAME_MAX			15	/* characters, without the NUL */
 #define VM_MAX_PASSTHROUGH_MMIO		4
 #define VM_MAX_PASSTHROUGH_IRQS		16
+#define VM_MAX_VIRTIO			4	/* virtio-mmio devices per VM */
 
 /* Guest-visible windows of the emulated devices (IPA space). The GICv2 CPU
  * interface is 8 KiB because GICC_DIR sits at 0x1000; it is backed by the
@@ -47,6 +48,35 @@ struct vm_mmio_passthrough {
 	ipa_t ipa;
 };
 
+enum vm_virtio_type {
+	VM_VIRTIO_BLK,
+	VM_VIRTIO_NET,
+};
+
+/* Where a virtio-blk device keeps its sectors. */
+enum vm_blk_backing {
+	VM_BLK_RAMDISK,		/* hypervisor RAM, first filled from a package file */
+	VM_BLK_DISK,		/* a slice of the board's physical disk */
+};
+
+/* One virtio-mmio device (a child node virtio-blk@... or virtio-net@...). */
+struct vm_virtio_config {
+	enum vm_virtio_type type;
+	ipa_t ipa;			/* window of VIRTIO_WINDOW_SIZE bytes */
+	uint32_t irq;			/* its virtual SPI (INTID) */
+	/* virtio-blk */
+	enum vm_blk_backing backing;
+	bool read_only;
+	struct vm_image image;		/* ramdisk: initial contents, optional */
+	uint64_t disk_offset;		/* disk: byte offset in the physical disk */
+	uint64_t disk_size;		/* bytes, a multiple of 512 */
+	/* virtio-net */
+	uint8_t mac[6];
+};
+
+#define VIRTIO_WINDOW_SIZE		0x200
+#define VIRTIO_SECTOR_SIZE		512
+
 struct vm_config {
 	char name[VM_NAME_MAX + 1];
 
@@ -75,6 +105,9 @@ struct vm_config {
 	struct vm_mmio_passthrough mmio[VM_MAX_PASSTHROUGH_MMIO];
 	unsigned irq_count;
 	uint32_t irqs[VM_MAX_PASSTHROUGH_IRQS];	/* physical SPIs, routed 1:1 as virtual */
+
+	unsigned virtio_count;
+	struct vm_virtio_config virtio[VM_MAX_VIRTIO];
 };
 
 struct hyp_config {

@@ -10,7 +10,7 @@ out=$1; seconds=$2; shift 2
 srcs_for() {
 	case "$1" in
 	fuzz_fdt) echo "lib/fdt.c" ;;
-	fuzz_config) echo "core/config.c core/config_devices.c core/package.c lib/fdt.c lib/fmt.c" ;;
+	fuzz_config) echo "core/config.c core/config_devices.c core/config_virtio.c core/package.c lib/fdt.c lib/fmt.c" ;;
 	fuzz_mmio_decode) echo "arch/aarch64/mmio_decode.c arch/aarch64/esr.c arch/aarch64/sysreg_trap.c lib/fmt.c" ;;
 	fuzz_vuart) echo "vdev/vuart_pl011.c" ;;
 	fuzz_vgic) echo "vdev/vgic.c vdev/vgic_lr.c" ;;

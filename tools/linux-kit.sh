@@ -34,10 +34,12 @@ die() { echo "linux-kit: error: $*" >&2; exit 1; }
 # Two DT cells "<hi> <lo>" of a 64-bit number.
 cells64() { printf '0x%x 0x%08x' $(( ($1 >> 32) & 0xffffffff )) $(( $1 & 0xffffffff )); }
 
-# make_dtb OUT NAME RAM_BASE RAM_SIZE CPUS INITRD_IPA INITRD_SIZE EXTRA_BOOTARGS KASLR_SEED
+# make_dtb OUT NAME RAM_BASE RAM_SIZE CPUS INITRD_IPA INITRD_SIZE EXTRA_BOOTARGS KASLR_SEED [DEVICE_NODES]
 # INITRD_SIZE 0 leaves the initrd range out (QEMU's -initrd adds it); KASLR_SEED "" means nokaslr.
+# DEVICE_NODES: DT text of the VM's virtio devices (virtio_nodes).
 make_dtb() {
 	local out=$1 name=$2 ram_base=$3 ram_size=$4 cpus=$5 initrd_ipa=$6 initrd_size=$7 extra=$8 seed=$9
+	local devices=${10:-}
 	(( cpus >= 1 && cpus <= 8 )) || die "$out: $cpus vCPUs: GICv2 allows 1 to 8"
 	(( ram_size > 0 && ram_base % 0x200000 == 0 && ram_size % 0x200000 == 0 )) ||
 		die "$out: RAM [$ram_base, +$ram_size) must be non-empty and 2 MiB aligned"
@@ -69,6 +71,7 @@ make_dtb() {
 	dts=${dts//@MEMORY_UNIT@/$(printf %x "$ram_base")}
 	dts=${dts//@MEMORY_REG@/$(cells64 "$ram_base") $(cells64 "$ram_size")}
 	dts=${dts//@CPU_NODES@/$cpu_nodes}
+	dts=${dts//@DEVICE_NODES@/$devices}
 	# GICv2 PPI flags carry a mask of the CPUs the PPI is wired to, like QEMU writes them.
 	dts=${dts//@TIMER_FLAGS@/$(printf '0x%x' $(( (((1 << cpus) - 1) << 8) | 4 )))}
 	mkdir -p "$(dirname "$out")"
@@ -118,7 +121,7 @@ fi
 parse_common "$@"
 [ ${#REST[@]} -eq 0 ] || die "unknown option '${REST[0]}' (see the usage at the top of $0)"
 [ ${#CONFIGS[@]} -gt 0 ] || CONFIGS=(configs/linux.dts)
-for tool in apt-cache apt-get dpkg dpkg-deb depmod cpio gzip dtc fdtget; do
+for tool in apt-cache apt-get dpkg dpkg-deb depmod cpio gzip dtc fdtget mkfs.ext4; do
 	command -v "$tool" >/dev/null || die "'$tool' is missing: run tools/setup.sh linux build (as root)"
 done
 started=$(date +%s)
@@ -323,6 +326,20 @@ mv "$OUT/initramfs.cpio.gz.tmp" "$OUT/initramfs.cpio.gz"
 say "initramfs.cpio.gz: $(stat -c %s "$OUT/initramfs.cpio.gz") bytes, sha256 $(sha256sum < "$OUT/initramfs.cpio.gz" | cut -c1-16)…," \
 	"modules:$(sed 's,.*/,,; s,\.ko.*,,' "$stage/etc/modules-load-order" | tr '\n' ' ')"
 
+# ---------------------------------------------------------------- disk image
+
+# An empty ext4 file system for virtio-blk disks, made here by Debian's e2fsprogs so the guests need no mkfs.
+# Fixed UUID, hash seed and time make it reproducible.
+disk=$OUT/ext4-64m.img
+if [ ! -s "$disk" ]; then
+	rm -f "$disk.tmp"
+	E2FSPROGS_FAKE_TIME=$epoch mkfs.ext4 -q -F -b 4096 -L hbdisk -U 48425259-4265-7272-7944-69736b000001 \
+		-E hash_seed=48425259-4265-7272-7944-69736b000002,lazy_itable_init=0,lazy_journal_init=0 \
+		"$disk.tmp" 64M >/dev/null || die "mkfs.ext4 failed"
+	mv "$disk.tmp" "$disk"
+fi
+say "ext4-64m.img: $(stat -c %s "$disk") bytes, empty ext4"
+
 # ---------------------------------------------------------------- guest DTBs
 
 initrd_size=$(stat -c %s "$OUT/initramfs.cpio.gz")
@@ -334,6 +351,21 @@ cell_u64() {
 	local c
 	read -r -a c <<<"$(fdtget -t x "$1" "$2" "$3")"
 	echo $(( (0x${c[$4]} << 32) | 0x${c[$4 + 1]} ))
+}
+# virtio_nodes DTB VM_NODE: a virtio,mmio node per virtio-blk@/virtio-net@ child of the VM in the configuration.
+# dma-coherent: the backends read guest memory through cacheable mappings, so the guest needs no cache
+# maintenance for its rings and buffers.
+virtio_nodes() {
+	local dev ipa irq text=""
+	for dev in $(fdtget -l "$1" "$2"); do
+		case "$dev" in virtio-blk* | virtio-net*) ;; *) continue ;; esac
+		ipa=$(cell_u64 "$1" "$2/$dev" ipa 0)
+		irq=$(fdtget -t u "$1" "$2/$dev" interrupt)
+		text+=$'\t'"virtio_mmio@$(printf %x "$ipa") {"$'\n\t\t'"compatible = \"virtio,mmio\";"$'\n'
+		text+=$'\t\t'"reg = <$(cells64 "$ipa") 0x0 0x200>;"$'\n'
+		text+=$'\t\t'"interrupts = <0 $((irq - 32)) 4>;"$'\n\t\tdma-coherent;\n\t};\n'
+	done
+	printf '%s' "$text"
 }
 for config in "${CONFIGS[@]}"; do
 	[ -f "$ROOT/$config" ] || [ -f "$config" ] || die "no configuration $config"
@@ -353,7 +385,7 @@ for config in "${CONFIGS[@]}"; do
 		fi
 		make_dtb "$ROOT/${dtb#"$ROOT"/}" "$vm" "$(cell_u64 "$blob" "$node" ram 0)" \
 			"$(cell_u64 "$blob" "$node" ram 2)" "$(fdtget -t u "$blob" "$node" vcpus)" \
-			"$initrd_ipa" "$size" "$EXTRA_BOOTARGS" "$KASLR_SEED"
+			"$initrd_ipa" "$size" "$EXTRA_BOOTARGS" "$KASLR_SEED" "$(virtio_nodes "$blob" "$node")"
 	done
 	rm -f "$blob"
 done

@@ -27,6 +27,7 @@ FILE_ALIGN = 4096
 MAX_FILES = 64
 NAME_MAX = 255
 FILE_PROPS = ("kernel", "dtb", "initrd")
+DEVICE_FILE_PROPS = ("ramdisk",)    # in a VM's virtio-blk@... nodes
 
 IMAGE_MAGIC = b"ARM\x64"
 IMAGE_MAGIC_OFF = 0x38
@@ -107,41 +108,51 @@ def compile_config(path):
 
 
 def guest_files(root_node, root_dir):
-    """(name as written in the config, resolved path) of every guest file,
-    in order of first use; every missing file is reported at once."""
+    """(name as written in the config, resolved path, trim) of every guest
+    file, in order of first use; every missing file is reported at once.
+    trim: the file may be packed without its trailing zeros (a RAM disk whose
+    size is given: the hypervisor zero-fills the rest)."""
     vms = root_node.child("vms")
     if vms is None:
         raise MkimageError("mkimage: the config has no /vms node")
-    files, seen, errors = [], set(), []
+    files, seen, errors = {}, set(), []
+
+    def add(where, node, prop, trim):
+        value = node.props.get(prop)
+        if value is None:
+            return
+        if len(value) < 2 or value[-1] != 0 or b"\0" in value[:-1]:
+            errors.append(f'mkimage: {where}: {prop}: expected one non-empty string')
+            return
+        name = value[:-1].decode("utf-8", "replace")
+        resolved = name if os.path.isabs(name) else os.path.join(root_dir, name)
+        if not os.path.isfile(resolved):
+            errors.append(f"mkimage: {where}: {prop}: no such file '{name}'")
+        elif len(name.encode()) > NAME_MAX:
+            errors.append(f'mkimage: {where}: {prop}: path longer than {NAME_MAX} bytes')
+        elif name not in files:
+            files[name] = (resolved, trim)
+        elif not trim:
+            files[name] = (resolved, False)
+
     for vm in vms.children:
         for prop in FILE_PROPS:
-            value = vm.props.get(prop)
-            if value is None:
-                continue
-            if len(value) < 2 or value[-1] != 0 or b"\0" in value[:-1]:
-                errors.append(f'mkimage: vm "{vm.name}": {prop}: expected one non-empty string')
-                continue
-            name = value[:-1].decode("utf-8", "replace")
-            resolved = name if os.path.isabs(name) else os.path.join(root_dir, name)
-            if not os.path.isfile(resolved):
-                errors.append(f"mkimage: vm \"{vm.name}\": {prop}: no such file '{name}'")
-            elif len(name.encode()) > NAME_MAX:
-                errors.append(f'mkimage: vm "{vm.name}": {prop}: path longer than {NAME_MAX} bytes')
-            elif name not in seen:
-                seen.add(name)
-                files.append((name, resolved))
+            add(f'vm "{vm.name}"', vm, prop, False)
+        for dev in vm.children:
+            for prop in DEVICE_FILE_PROPS:
+                add(f'vm "{vm.name}": {dev.name}', dev, prop, "size" in dev.props)
     if errors:
         raise MkimageError("\n".join(errors))
     if len(files) > MAX_FILES:
         raise MkimageError(f"mkimage: {len(files)} guest files, at most {MAX_FILES}")
-    return files
+    return [(name, path, trim) for name, (path, trim) in files.items()]
 
 
 def build_package(config_dtb, files):
     """The package bytes: header, file table, names, config, file data."""
     names = b""
     name_offsets = []
-    for name, _ in files:
+    for name, _, _ in files:
         name_offsets.append(len(names))
         names += name.encode() + b"\0"
     table_off = HEADER.size
@@ -153,11 +164,13 @@ def build_package(config_dtb, files):
     placed = {}
     blobs = []
     entries = b""
-    for (name, path), name_off in zip(files, name_offsets):
-        real = os.path.realpath(path)
+    for (name, path, trim), name_off in zip(files, name_offsets):
+        real = os.path.realpath(path) + ("\0trim" if trim else "")
         if real not in placed:
             with open(path, "rb") as f:
                 data = f.read()
+            if trim:
+                data = data.rstrip(b"\0")
             placed[real] = (cursor, len(data), zlib.crc32(data))
             blobs.append((cursor, data))
             cursor = align(cursor + len(data), FILE_ALIGN)

@@ -9,7 +9,7 @@ pkgs_run="qemu-system-arm"
 pkgs_test="libcmocka-dev libfdt-dev python3-pytest python3-pexpect"
 pkgs_fuzz="clang libclang-rt-14-dev"
 pkgs_lint="cppcheck"
-pkgs_linux="cpio gzip kmod dpkg"
+pkgs_linux="cpio gzip kmod dpkg e2fsprogs"
 
 want=""
 for group in "$@"; do

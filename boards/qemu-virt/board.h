@@ -15,6 +15,12 @@
 #define BOARD_UART_CLOCK_HZ	24000000
 #define BOARD_UART_SPI		1	/* INTID 33 */
 
+/* virtio-mmio transports QEMU creates (-device virtio-*-device fills them
+ * from the top); HyperBerry drives a virtio-blk disk found there. */
+#define BOARD_VIRTIO_MMIO_BASE	0x0a000000
+#define BOARD_VIRTIO_MMIO_STRIDE	0x200
+#define BOARD_VIRTIO_MMIO_COUNT	32
+
 /* GIC-400 frames (GICv2 with virtualization extensions). */
 #define BOARD_GICD_BASE		0x08000000
 #define BOARD_GICC_BASE		0x08010000

@@ -393,7 +393,8 @@ static void test_required_and_unknown(void **state)
 		  { "kernel: missing", "kernel-ipa: missing", "ram: missing", "vcpus: missing",
 		    "cpu-affinity: missing" } },
 		{ { "foo = <1>;" }, { "unknown property 'foo'" } },
-		{ { "virtio { };" }, { "unknown node 'virtio'" } },
+		{ { "virtio { };" },
+		  { "unknown node 'virtio' (a VM takes virtio-blk@... and virtio-net@... nodes)" } },
 		{ { "ram = <0x0 0x40000000 0x0 0x00100000>;", "vcpus = <9>;", "disk = \"x\";",
 		    "vuart = <0x0 0x09000800>;", "kernel = \"nope.bin\";" },
 		  { "ram: size 0x100000 is not a multiple of 2 MiB", "vcpus: 9 is out of range 1..8",
@@ -674,10 +675,146 @@ static void test_between_vms(void **state)
 	EXPECT(PARSE("", vms), "config: /vms: 9 VMs, at most 8 are supported");
 	EXPECT(PARSE("", VM("a", "ram = <0x0 0x40000000 0x0 0x0c000000>;"),
 			 VM("b", "ram = <0x0 0x40000000 0x0 0x0c000000>;")),
-	       "config: /vms: total guest RAM 0x18000000 is more than the 0x10000000 available");
+	       "config: /vms: total guest RAM and RAM disks 0x18000000 is more than the 0x10000000 "
+	       "available");
 	EXPECT(PARSE("", VM("a", "ram = <0x0 0x40000000 0x0 0x08000000>;"),
 			 VM("b", "ram = <0x0 0x40000000 0x0 0x08000000>;")),
 	       NULL);
+}
+
+#define BLK(unit, body) "virtio-blk@" unit " { " body " };"
+#define NET(unit, body) "virtio-net@" unit " { " body " };"
+#define GIC "vgic = <0 0x08000000 0 0x08010000>;"
+
+static void test_virtio_good(void **state)
+{
+	const struct vm_config *vm;
+	const struct vm_virtio_config *d;
+
+	g_lim.disk_bytes = 0x10000000;
+	EXPECT(PARSE("", VM("a", GIC,
+			   BLK("a000000", "ipa = <0 0x0a000000>; interrupt = <48>; ramdisk = \"initrd.img\";"),
+			   BLK("a000200", "ipa = <0 0x0a000200>; interrupt = <49>; size = <0 0x100000>; "
+				"ramdisk = \"initrd.img\"; read-only;"),
+			   NET("a000400", "ipa = <0 0x0a000400>; interrupt = <50>; "
+				"mac = [52 54 00 00 00 01];"),
+			   BLK("a000600", "ipa = <0 0x0a000600>; interrupt = <51>; "
+				"disk = <0 0x100000 0 0x200000>;")),
+		     VM("b", GIC, BLK("a000000", "ipa = <0 0x0a000000>; interrupt = <48>; "
+				      "disk = <0 0x300000 0 0x200000>;"),
+			NET("a000400", "ipa = <0 0x0a000400>; interrupt = <50>; "
+			    "mac = [52 54 00 00 00 02];"))),
+	       NULL);
+	vm = &g_cfg.vms[0];
+	assert_int_equal(vm->virtio_count, 4);
+	d = &vm->virtio[0];
+	assert_int_equal(d->type, VM_VIRTIO_BLK);
+	assert_int_equal(d->backing, VM_BLK_RAMDISK);
+	assert_int_equal(d->ipa, 0x0a000000);
+	assert_int_equal(d->irq, 48);
+	assert_true(d->image.present && !d->read_only);
+	assert_int_equal(d->image.file_size, 10000);
+	assert_int_equal(d->disk_size, 10240);	/* the file, rounded up to whole sectors */
+	d = &vm->virtio[1];
+	assert_true(d->read_only);
+	assert_int_equal(d->disk_size, 0x100000);
+	d = &vm->virtio[2];
+	assert_int_equal(d->type, VM_VIRTIO_NET);
+	assert_memory_equal(d->mac, ((uint8_t[]){ 0x52, 0x54, 0, 0, 0, 1 }), 6);
+	d = &vm->virtio[3];
+	assert_int_equal(d->backing, VM_BLK_DISK);
+	assert_int_equal(d->disk_offset, 0x100000);
+	assert_int_equal(d->disk_size, 0x200000);
+	assert_int_equal(g_cfg.vms[1].virtio_count, 2);
+	/* A size-only RAM disk starts zeroed. */
+	EXPECT(PARSE("", VM("a", GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; "
+					       "size = <0 0x200000>;"))), NULL);
+	assert_false(g_cfg.vms[0].virtio[0].image.present);
+}
+
+static void test_virtio_errors(void **state)
+{
+	static const struct vm_case cases[] = {
+		{ { GIC, BLK("1", "") },
+		  { "virtio-blk@1: ipa: missing (where the device's window goes)",
+		    "virtio-blk@1: interrupt: missing (an SPI INTID)",
+		    "virtio-blk@1: needs ramdisk (a file), size, or disk" } },
+		{ { GIC, BLK("1", "ipa = <0 0x0a000100>; interrupt = <20>; size = <0 1000>;") },
+		  { "virtio-blk@1: ipa: 0xa000100 is not 0x200 aligned",
+		    "virtio-blk@1: interrupt: INTID 20 is not an SPI (32..1019)",
+		    "virtio-blk@1: size: 0x3e8 is not a non-zero multiple of 512" } },
+		{ { GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; ramdisk = \"no.img\";") },
+		  { "virtio-blk@1: ramdisk: 'no.img' is not in the package" } },
+		{ { GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; ramdisk = \"initrd.img\"; "
+			     "size = <0 0x1000>;") },
+		  { "virtio-blk@1: ramdisk: 'initrd.img' (0x2710 bytes) does not fit in size 0x1000" } },
+		{ { GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; disk = <0 0 0 0x1000>;") },
+		  { "virtio-blk@1: disk: this machine has no physical disk" } },
+		{ { GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; disk = <0 0 0 0x1000>; "
+			     "size = <0 0x1000>; mac = [52 54 00 00 00 01];") },
+		  { "virtio-blk@1: mac: not a virtio-blk property",
+		    "virtio-blk@1: disk: give either disk or ramdisk/size, not both",
+		    "virtio-blk@1: disk: this machine has no physical disk" } },
+		{ { GIC, NET("1", "ipa = <0 0x0a000000>; interrupt = <48>; mac = [53 54 00 00 00 01]; "
+			     "read-only;") },
+		  { "virtio-net@1: read-only: not a virtio-net property",
+		    "virtio-net@1: mac: 53:54:00:00:00:01 is not a unicast address" } },
+		{ { GIC, NET("1", "ipa = <0 0x0a000000>; interrupt = <48>; mac = [52 54 00];") },
+		  { "virtio-net@1: mac: expected 6 bytes, e.g. mac = [52 54 00 00 00 01]" } },
+		{ { GIC, "vuart = <0 0x0a000000>;", "vuart-irq = <48>;",
+		    NET("1", "ipa = <0 0x0a000000>; interrupt = <48>; mac = [52 54 00 00 00 01];"),
+		    NET("2", "ipa = <0 0x0a000200>; interrupt = <49>; mac = [52 54 00 00 00 01];") },
+		  { "virtio-net@2: mac: 52:54:00:00:00:01 is also given to another device of this VM",
+		    "virtio[0]: [0xa000000, 0xa000200) overlaps vuart [0xa000000, 0xa001000)",
+		    "virtio[1]: [0xa000200, 0xa000400) overlaps vuart [0xa000000, 0xa001000)",
+		    "virtio[0]: interrupt: INTID 48 is also the vuart's" } },
+		{ { GIC, "passthrough-irqs = <50>;",
+		    NET("1", "ipa = <0 0x0a000000>; interrupt = <50>; mac = [52 54 00 00 00 01];"),
+		    NET("2", "ipa = <0 0x0a000200>; interrupt = <50>; mac = [52 54 00 00 00 02];") },
+		  { "virtio[0]: interrupt: INTID 50 is also in passthrough-irqs",
+		    "virtio[1]: interrupt: INTID 50 is also in passthrough-irqs",
+		    "virtio[1]: interrupt: INTID 50 is also virtio[0]'s" } },
+		{ { NET("1", "ipa = <0 0x0a000000>; interrupt = <48>; mac = [52 54 00 00 00 01];") },
+		  { "virtio[0]: interrupt: needs a vgic" } },
+	};
+
+	RUN_CASES(cases);
+}
+
+static void test_virtio_limits(void **state)
+{
+#define SMALL_DISK(unit, ipa, irq) \
+	BLK(unit, "ipa = <0 " ipa ">; interrupt = <" irq ">; size = <0 0x1000>;")
+	const char *dev = SMALL_DISK("1", "0x0a000000", "48");
+
+	g_lim.disk_bytes = 0x400000;
+	EXPECT(PARSE("", VM("a", GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; "
+					       "disk = <0 0x300000 0 0x200000>;"))),
+	       "config: vm \"a\": virtio-blk@1: disk: [0x300000, 0x500000) lies beyond the end of "
+	       "the 0x400000-byte physical disk");
+	EXPECT(PARSE("", VM("a", GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; "
+					       "disk = <0 0x100000 0 0x200000>;")),
+			 VM("b", GIC, BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; "
+					       "disk = <0 0x200000 0 0x200000>;"))),
+	       "config: vm \"b\": virtio-blk@1: disk: [0x200000, 0x400000) overlaps vm \"a\"'s "
+	       "disk [0x100000, 0x300000)");
+	EXPECT(PARSE("", VM("a", GIC, NET("1", "ipa = <0 0x0a000000>; interrupt = <48>; "
+					       "mac = [52 54 00 00 00 01];")),
+			 VM("b", GIC, NET("1", "ipa = <0 0x0a000000>; interrupt = <48>; "
+					       "mac = [52 54 00 00 00 01];"))),
+	       "config: vm \"b\": virtio-net@1: mac: 52:54:00:00:00:01 is also given to vm \"a\"");
+	EXPECT(PARSE("", VM("a", GIC, "ram = <0x0 0x40000000 0x0 0x08000000>;",
+			    BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; size = <0 0x08000000>;")),
+			 VM("b", "ram = <0x0 0x40000000 0x0 0x02000000>;")),
+	       "config: /vms: total guest RAM and RAM disks 0x12000000 is more than the 0x10000000 "
+	       "available");
+	EXPECT(PARSE("", VM("a", GIC, dev, SMALL_DISK("2", "0x0a000200", "49"),
+			    SMALL_DISK("3", "0x0a000400", "50"), SMALL_DISK("4", "0x0a000600", "51"),
+			    SMALL_DISK("5", "0x0a000800", "52"))),
+	       "config: vm \"a\": more than 4 virtio devices");
+	g_lim.no_virtio = true;
+	EXPECT(PARSE("", VM("a", GIC, dev)),
+	       "config: vm \"a\": virtio-blk@1: virtio support is not built into this hypervisor");
 }
 
 static void test_root_and_hypervisor(void **state)
@@ -882,6 +1019,9 @@ int main(void)
 		cmocka_unit_test_setup(test_vm_names, reset_limits),
 		cmocka_unit_test_setup(test_duplicate_property, reset_limits),
 		cmocka_unit_test_setup(test_between_vms, reset_limits),
+		cmocka_unit_test_setup(test_virtio_good, reset_limits),
+		cmocka_unit_test_setup(test_virtio_errors, reset_limits),
+		cmocka_unit_test_setup(test_virtio_limits, reset_limits),
 		cmocka_unit_test_setup(test_root_and_hypervisor, reset_limits),
 		cmocka_unit_test_setup(test_unreadable_dtb, reset_limits),
 		cmocka_unit_test_setup(test_error_cap_and_crc_skip, reset_limits),
