@@ -46,13 +46,18 @@ TARGET_CFLAGS += -DHB_VIRTIO
 endif
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 
+.PHONY: size
+size: hyp
+	$(Q)tools/size.sh $(BUILD)
+
 .PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit
 all: hyp guests
 hyp: $(BUILD)/hyperberry.bin
 
 ## make run            build, then boot HyperBerry with configs/default.dts in QEMU (Ctrl-] x quits)
 ## make test           every test: host unit tests, then QEMU integration tests
-## make bench          exit-path and Linux-boot benchmarks (QEMU -icount): build/bench/results.csv, linux.csv
+## make size           code and data size of the core and of the virtio module, apart
+## make bench          exit-path, Linux-boot and virtio benchmarks (QEMU -icount): build/bench/*.csv
 ## make unit           host unit tests only (cmocka, ASan+UBSan)
 ## make integration    QEMU integration tests only (pytest)
 ## make DEBUG=1 ...    build with assertions (DCHECK) enabled
@@ -96,6 +101,7 @@ bench:
 	$(Q)$(MAKE) --no-print-directory all linux-kit
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD)
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD) --linux
+	$(Q)$(PYTHON) tools/bench_virtio.py --build $(BUILD)
 
 ## make lint           cppcheck and gcc -fanalyzer over the hypervisor sources (CI runs it)
 lint:
