@@ -157,14 +157,20 @@ static void load_ram(struct vm *vm)
 	icache_inval_all();
 }
 
-void vm_start(struct vm *vm)
+void vm_load(struct vm *vm)
 {
-	struct vcpu *boot = &vm->vcpus[0];
-
 	spin_lock(&vm->lock);
 	if (vm->has_vgic)
 		vgic_reset(&vm->vgic);
 	load_ram(vm);
+	spin_unlock(&vm->lock);
+}
+
+void vm_release(struct vm *vm)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+
+	spin_lock(&vm->lock);
 	vm->logged_once = 0;
 	vm->cntvoff = timer_now();
 	vm->line_tokens = CONSOLE_BURST_LINES;
@@ -181,6 +187,12 @@ void vm_start(struct vm *vm)
 	spin_unlock(&vm->lock);
 	log_info("vm \"%s\": started (entry 0x%lx)", vm->name, vm->entry_ipa);
 	sched_wake(boot);
+}
+
+void vm_start(struct vm *vm)
+{
+	vm_load(vm);
+	vm_release(vm);
 }
 
 void vm_stop(struct vm *vm, const char *why)

@@ -108,6 +108,12 @@ void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_
 		   const struct vm_blob *initrd, ipa_t entry);
 /* Loads the images into fresh RAM and makes vCPU 0 runnable. */
 void vm_start(struct vm *vm);
+/* vm_start in two halves: vm_load is the slow part (RAM zeroed, images
+ * copied, cleaned to PoC: hundreds of ms for a large VM), vm_release makes
+ * vCPU 0 runnable. Boot loads every VM before releasing any, so VMs sharing
+ * a core start together instead of one running alone while the next loads. */
+void vm_load(struct vm *vm);
+void vm_release(struct vm *vm);
 /* Every vCPU stops; the VM's memory is kept for a later start. */
 void vm_stop(struct vm *vm, const char *why);
 /* Stops the VM, then restarts it from pristine images once none of its
