@@ -72,6 +72,7 @@ static void start_pending(struct vcpu *v)
 		return;
 	v->on_pending = false;
 	vcpu_arch_reset(v, v->on_entry, v->on_context);
+	v->sw_clean_active = false;	/* a set/way clean of the last run */
 	if (v->loaded)
 		v->loaded = false;	/* reload the reset EL1 state */
 	v->state = VCPU_RUNNABLE;
