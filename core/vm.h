@@ -5,6 +5,7 @@
 
 #include "arch/aarch64/pgtable.h"
 #include "core/config_limits.h"
+#include "core/console_filter.h"
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "lib/spinlock.h"
@@ -75,6 +76,7 @@ struct vm {
 	/* Console rate limit: a token bucket of lines, refilled over time. */
 	uint64_t line_tokens, line_refill_at, lines_dropped;
 	bool stream_line_ok;
+	struct console_filter out_filter;	/* core/console_filter.c */
 	char out_line[128];
 	unsigned out_len;
 

@@ -1,7 +1,8 @@
 /* spinner: a VM that takes its core and never gives it back on its own: all
  * of DAIF masked, then a loop with no trap ("spinner.mode=masked", default)
  * or a loop of DC CISW on set 0/way 0, each a whole-VM clean under
- * HyperBerry ("spinner.mode=setway"). For containment tests. */
+ * HyperBerry ("spinner.mode=setway"). For containment tests. It first
+ * prints a line with terminal escapes and a forged prefix. */
 #include "guests/lib/rt.h"
 #include "lib/fdt.h"
 #include "lib/string.h"
@@ -40,6 +41,9 @@ void test_main(void)
 	const char *mode = mode_from_bootargs(buf, sizeof(buf));
 	bool setway = !strcmp(mode, "setway");
 
+	/* Terminal control and a forged line: the console must show them as
+	 * text on this VM's own line (core/console_filter.c). */
+	rt_printf("SPINNER spoof \033[2J\033]0;pwned\007\r[heartbeat] HEARTBEAT 0 0 0 \xc2\x9b\n");
 	rt_printf("SPINNER start mode=%s\n", setway ? "setway" : "masked");
 	/* From here on nothing but the hypervisor's own interrupts can take
 	 * the core from this vCPU. */

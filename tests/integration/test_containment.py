@@ -56,6 +56,11 @@ def run_spinner(name, mode, ram_mib=64, with_ticker=True):
         m.expect(rf"\[heartbeat\] HEARTBEAT {after + 5} ", timeout=30)
         out = m.collect(0.5)
     assert "EL2 FATAL" not in out and "PANIC" not in out
+    # Its escape sequences and forged prefix were shown, not obeyed
+    # (docs/security.md, "Guest console output"): no ESC, BEL or CSI reached
+    # the terminal, and the forgery stayed on the spinner's own line.
+    assert "[spinner] SPINNER spoof ^[[2J^[]0;pwned^G[heartbeat] HEARTBEAT 0 0 0 ?\r" in out
+    assert not re.search("[\x1b\x07\x9b]", out)
     stats = out[out.rindex('exits of vm "spinner"'):]
     stats = stats[:stats.index("total") + 40]
     irqs = re.search(r"physical IRQ\s+(\d+)", stats)
