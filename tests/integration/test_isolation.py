@@ -5,7 +5,7 @@ import os
 import re
 
 from hbimage import make_image, vm_node
-from qemu import ROOT, hyperberry
+from qemu import ROOT, hyperberry, vm_lines
 
 ISO_VMS = ["iso0", "iso1", "iso2"]
 LAST_RUN = {}   # test name -> output, for the matrix
@@ -23,8 +23,9 @@ def lines(out):
 
 
 def checks(out, vm):
-    """(test, check, result, reason) for every CHECK line of one VM."""
-    return [m.groups()[1:] for l in lines(out) if (m := CHECK_RE.match(l)) and m[1] == vm]
+    """(test, check, result, reason) for every CHECK line of one VM (whole
+    lines only: see vm_lines)."""
+    return [m.groups()[1:] for _, t in vm_lines(out, vm) if (m := CHECK_RE.match(f"[{vm}] {t}"))]
 
 
 def first_index(out, pattern):
@@ -45,6 +46,10 @@ def assert_all_passed(out, vm, test):
 
 
 def test_three_vms_at_one_ipa_stay_isolated():
+    run_isolation()
+
+
+def run_isolation():
     img = make_image("isolation", [
         vm_node(name, "isolate", vcpus=1, cpus=[core], ram_mib=RAM_MIB, ram_ipa=RAM_IPA)
         for core, name in enumerate(ISO_VMS, start=1)])
@@ -175,7 +180,7 @@ def test_isolation_matrix():
     """Every VM tries every other VM's RAM, the hypervisor's memory, the rest
     of RAM and every device frame; each cross access faults in the attacker.
     Uses the run of test_three_vms_at_one_ipa_stay_isolated (or makes one)."""
-    out = LAST_RUN.get("isolation") or test_three_vms_at_one_ipa_stay_isolated()
+    out = LAST_RUN.get("isolation") or run_isolation()
     matrix, text = isolation_matrix(out, ISO_VMS)
     with open(os.path.join(ROOT, "build", "test-logs", "isolation-matrix.txt"), "w") as f:
         f.write(text + "\n")

@@ -3,19 +3,7 @@ while a vCPU alone on its core runs without a tick; WFI blocks and wakes."""
 import re
 
 from hbimage import make_image, vm_node
-from qemu import hyperberry
-
-
-def vm_lines(out, vm):
-    """(index in the output, text) of each of vm's whole console lines. The
-    VM with input focus is streamed: when another writer interrupts one of
-    its lines, the part so far ends up on a line of its own and is repeated
-    in full later, so a line that its VM's next line starts with is a
-    fragment, not a line."""
-    found = [(i, m.group(1)) for i, l in enumerate(out.splitlines())
-             if (m := re.match(rf"\[{re.escape(vm)}\] (.*?)\r*$", l))]
-    return [(i, t) for k, (i, t) in enumerate(found)
-            if not (k + 1 < len(found) and found[k + 1][1].startswith(t) and found[k + 1][1] != t)]
+from qemu import hyperberry, vm_lines
 
 
 def ticks(out, vm):
