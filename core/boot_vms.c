@@ -114,8 +114,13 @@ bool boot_vms_create(const struct package *pkg)
 	return true;
 }
 
+/* Every VM's RAM first, then every boot vCPU: releasing one VM while the
+ * next still loads would let it run alone on a core it is meant to share
+ * (issue 5's "no time slice until the first finishes" was exactly that). */
 void boot_vms_start(void)
 {
 	for (unsigned i = 0; i < vm_count; i++)
-		vm_start(&vms[i]);
+		vm_load(&vms[i]);
+	for (unsigned i = 0; i < vm_count; i++)
+		vm_release(&vms[i]);
 }

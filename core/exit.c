@@ -68,18 +68,44 @@ static void sysreg_undef(struct vcpu *v, const struct sysreg_access *a)
  * which is meaningless once vCPUs move or share caches. A guest cleans by
  * looping over every set and way of each level; the operation on set 0,
  * way 0 starts each pass, so that one cleans and invalidates all of the VM's
- * RAM to PoC and the rest are dropped. */
+ * RAM to PoC and the rest are dropped.
+ *
+ * Cleaning a whole VM takes milliseconds to over a hundred (1 GiB) with
+ * interrupts masked, so it is done SW_CLEAN_CHUNK at a time: the trapping
+ * instruction is not stepped over until the last chunk is done, so the guest
+ * re-executes it and traps again, and between two chunks the core takes its
+ * interrupts (time slice, kicks) like after any exit. The cost lands on the
+ * guest's own time slice; one trap never holds the core for more than one
+ * chunk. Any set/way operation while a clean is under way continues it. */
+#define SW_CLEAN_CHUNK MiB(1)
+
 static bool is_set_way_op(const struct sysreg_access *a)
 {
 	return a->op0 == 1 && a->op1 == 0 && a->crn == 7 && a->op2 == 2 &&
 	       (a->crm == 6 || a->crm == 10 || a->crm == 14);
 }
 
-static void emulate_set_way(struct vcpu *v, uint64_t operand)
+/* Returns true when the operation is complete (the PC may move on). */
+static bool emulate_set_way(struct vcpu *v, uint64_t operand)
 {
+	struct vm *vm = v->vm;
+	uint64_t len;
+
 	/* Bits [3:1] are the level; everything above is set and way. */
-	if ((operand & ~0xeUL) == 0)
-		dcache_clean_inval_range((void *)(uintptr_t)v->vm->ram_pa, v->vm->ram_size);
+	if (!v->sw_clean_active) {
+		if ((operand & ~0xeUL) != 0)
+			return true;
+		v->sw_clean_active = true;
+		v->sw_clean_next = 0;
+	}
+	len = MIN((uint64_t)SW_CLEAN_CHUNK, vm->ram_size - v->sw_clean_next);
+	dcache_clean_inval_range((void *)(uintptr_t)(vm->ram_pa + v->sw_clean_next), len);
+	v->sw_clean_next += len;
+	if (v->sw_clean_next < vm->ram_size)
+		return false;
+	v->sw_clean_active = false;
+	v->sw_cleans++;
+	return true;
 }
 
 static void handle_sysreg(struct vcpu *v, uint64_t esr)
@@ -92,8 +118,8 @@ static void handle_sysreg(struct vcpu *v, uint64_t esr)
 		return;
 	}
 	if (is_set_way_op(&a) && !a.read) {
-		emulate_set_way(v, vcpu_get_reg(v, a.rt));
-		skip_instruction(v, esr);
+		if (emulate_set_way(v, vcpu_get_reg(v, a.rt)))
+			skip_instruction(v, esr);
 		return;
 	}
 	switch (sysreg_classify(a.encoding)) {

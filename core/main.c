@@ -105,6 +105,12 @@ static void print_banner(void)
 	log_info("  cores online: %u of %u", smp_online_count(), cpu_count);
 	log_info("  RAM: %lu MiB in %u range(s), %lu MiB free for VMs", hyp.ram_total >> 20,
 		 hyp.ram_count, (st.free_pages * PAGE_SIZE) >> 20);
+	/* Printed for the isolation matrix (tests/integration/test_isolation.py):
+	 * the hypervisor's own memory, which no VM may reach. */
+	log_info("  hypervisor memory: 0x%lx-0x%lx (image, stacks, boot package)",
+		 (uint64_t)(uintptr_t)__image_start,
+		 (uint64_t)(uintptr_t)__image_end +
+			 (have_pkg ? ALIGN_UP(boot_pkg.total_size, PAGE_SIZE) : 0) - 1);
 	log_info("  GIC: GICv%u (GICC_IIDR 0x%08x), %u interrupt lines, %u list registers",
 		 (pidr2 >> 4) & 0xf, iidr, gic.nr_irqs, gic.nr_lrs);
 	log_info("  timer: %lu Hz", timer_freq());

@@ -73,6 +73,11 @@ static void print_stats(struct vm *vm)
 		}
 	}
 	log_info("[monitor]   %-40s %lu", "total", total);
+	total = 0;
+	for (unsigned j = 0; j < vm->vcpu_count; j++)
+		total += vm->vcpus[j].sw_cleans;
+	if (total)
+		log_info("[monitor]   (set/way operations made %lu whole-RAM cleans)", total);
 	virtio_vm_print_stats(vm);
 }
 

@@ -5,6 +5,7 @@
  * watched by CNTHP instead, so its WFI still ends on time. An idle core
  * sleeps in WFI. */
 #include "core/sched.h"
+#include "core/sched_policy.h"
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "arch/aarch64/vcpu_arch.h"
@@ -17,9 +18,6 @@
 
 void vcpu_first_entry(struct vcpu *v, uint64_t stack_top) __attribute__((noreturn));
 extern uint8_t hyp_stacks[MAX_CPUS][HYP_STACK_SIZE];
-
-#define CNTV_CTL_ENABLE	BIT(0)
-#define CNTV_CTL_IMASK	BIT(1)
 
 static uint64_t slice_ticks;
 
@@ -74,31 +72,10 @@ static void start_pending(struct vcpu *v)
 		return;
 	v->on_pending = false;
 	vcpu_arch_reset(v, v->on_entry, v->on_context);
+	v->sw_clean_active = false;	/* a set/way clean of the last run */
 	if (v->loaded)
 		v->loaded = false;	/* reload the reset EL1 state */
 	v->state = VCPU_RUNNABLE;
-}
-
-static struct vcpu *pick(struct vcpu *prev)
-{
-	struct cpu *c = this_cpu();
-	struct vcpu *start = prev && prev->next_on_core ? prev->next_on_core : c->runqueue;
-	struct vcpu *v = start;
-
-	if (!v)
-		return NULL;
-	do {
-		start_pending(v);
-		/* A kick can race with the vCPU blocking: the waker saw it still
-		 * runnable and changed nothing. Its irq_work survives, and the
-		 * kick's SGI makes this core pick again, so check it here. */
-		if (v->state == VCPU_BLOCKED && v->irq_work)
-			v->state = VCPU_RUNNABLE;
-		if (v->state == VCPU_RUNNABLE)
-			return v;
-		v = v->next_on_core ? v->next_on_core : c->runqueue;
-	} while (v != start);
-	return NULL;
 }
 
 /* A vCPU with a virtual GIC is woken by the vGIC's kick when an interrupt
@@ -123,37 +100,14 @@ void sched_unload(struct vcpu *v)
 	vm_vcpu_unloaded(v->vm);
 }
 
-/* Physical-counter time at which v's virtual timer fires, if it is armed;
- * only meaningful while v is not loaded (its CNTV_* are in v->el1). */
-static uint64_t vtimer_deadline(const struct vcpu *v)
-{
-	if ((v->el1.cntv_ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) != CNTV_CTL_ENABLE)
-		return UINT64_MAX;
-	return v->el1.cntv_cval + v->vm->cntvoff;
-}
-
-static bool others_runnable(const struct cpu *c, const struct vcpu *next)
-{
-	for (const struct vcpu *v = c->runqueue; v; v = v->next_on_core) {
-		if (v != next && (v->state == VCPU_RUNNABLE || v->on_pending))
-			return true;
-	}
-	return false;
-}
-
-/* Next CNTHP deadline: end of the time slice if the core is shared, and
- * the earliest virtual timer of a blocked vCPU that is not loaded. */
+/* Next CNTHP deadline (sched_policy_deadline). Re-evaluated at every pick,
+ * and every event that makes another vCPU of this core runnable leads to a
+ * pick (a kick or the tick itself), so a slice is never missing for long. */
 static void arm_tick(struct cpu *c, struct vcpu *next)
 {
-	uint64_t deadline = UINT64_MAX;
+	uint64_t deadline = sched_policy_deadline(c->runqueue, next, timer_now(), slice_ticks);
 
-	if (next && others_runnable(c, next))
-		deadline = timer_now() + slice_ticks;
-	for (const struct vcpu *v = c->runqueue; v; v = v->next_on_core) {
-		if (v->state == VCPU_BLOCKED && !v->loaded)
-			deadline = MIN(deadline, vtimer_deadline(v));
-	}
-	if (deadline == UINT64_MAX)
+	if (deadline == SCHED_NO_DEADLINE)
 		hyp_timer_disarm();
 	else
 		hyp_timer_arm(deadline);
@@ -162,13 +116,9 @@ static void arm_tick(struct cpu *c, struct vcpu *next)
 static bool on_tick(unsigned intid, int source, void *ctx)
 {
 	struct cpu *c = this_cpu();
-	uint64_t now = timer_now();
 
 	hyp_timer_disarm();
-	for (struct vcpu *v = c->runqueue; v; v = v->next_on_core) {
-		if (v->state == VCPU_BLOCKED && !v->loaded && vtimer_deadline(v) <= now)
-			v->state = VCPU_RUNNABLE;	/* its timer fires once it is loaded */
-	}
+	sched_policy_expire(c->runqueue, timer_now());
 	c->need_resched = true;
 	if (c->current)
 		vcpu_attention(c->current);
@@ -203,7 +153,7 @@ struct vcpu *sched_pick_slow(struct vcpu *prev)
 			sched_unload(cur);
 
 		c->need_resched = false;
-		next = pick(prev);
+		next = sched_policy_pick(c->runqueue, prev, start_pending);
 		if (next) {
 			switch_to(c, next);
 			arm_tick(c, next);

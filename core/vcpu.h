@@ -63,6 +63,11 @@ struct vcpu {
 	/* Emulated debug state (MDCR_EL2 traps every debug access). */
 	uint64_t mdscr_el1;
 	bool os_lock;
+	/* A whole-RAM clean requested by a set/way operation, done a chunk per
+	 * trap (core/exit.c): whether one is under way, and the next offset. */
+	bool sw_clean_active;
+	uint64_t sw_clean_next;
+	uint64_t sw_cleans;		/* whole-RAM cleans completed */
 	volatile bool serror_pending;	/* SError taken in its exit window */
 	volatile bool irq_work;		/* new virtual interrupts to put in LRs */
 	bool vtimer_active;		/* physical PPI 27 active when switched out */

@@ -7,6 +7,7 @@
 #include "arch/aarch64/sysreg.h"
 #include "arch/aarch64/timer.h"
 #include "arch/aarch64/vcpu_arch.h"
+#include "core/console_filter.h"
 #include "core/hyp.h"
 #include "core/log.h"
 #include "core/panic.h"
@@ -168,15 +169,21 @@ static void load_ram(struct vm *vm)
 	icache_inval_all();
 }
 
-void vm_start(struct vm *vm)
+void vm_load(struct vm *vm)
 {
-	struct vcpu *boot = &vm->vcpus[0];
-
 	spin_lock(&vm->lock);
 	if (vm->has_vgic)
 		vgic_reset(&vm->vgic);
 	load_ram(vm);
 	virtio_vm_reset(vm);
+	spin_unlock(&vm->lock);
+}
+
+void vm_release(struct vm *vm)
+{
+	struct vcpu *boot = &vm->vcpus[0];
+
+	spin_lock(&vm->lock);
 	vm->logged_once = 0;
 	vm->cntvoff = timer_now();
 	vm->line_tokens = CONSOLE_BURST_LINES;
@@ -193,6 +200,12 @@ void vm_start(struct vm *vm)
 	spin_unlock(&vm->lock);
 	log_info("vm \"%s\": started (entry 0x%lx)", vm->name, vm->entry_ipa);
 	sched_wake(boot);
+}
+
+void vm_start(struct vm *vm)
+{
+	vm_load(vm);
+	vm_release(vm);
 }
 
 void vm_stop(struct vm *vm, const char *why)
@@ -314,14 +327,39 @@ static void vm_prefix(const struct vm *vm, char *buf, size_t size)
 		fmt_snprintf(buf, size, "[%s] ", vm->name);
 }
 
+/* Backspace (a tty's echo of an erase is "\b \b") moves back over one
+ * character of the VM's own current line, never into its prefix: with
+ * nothing of its own on the line it is dropped. A UTF-8 character goes as a
+ * whole; the cursor moves one column per character erased, never more. */
+static void console_backspace(struct vm *vm)
+{
+	unsigned len = vm->out_len;
+	char prefix[40];
+
+	if (!len)
+		return;
+	while (len > 1 && ((uint8_t)vm->out_line[len - 1] & 0xc0) == 0x80)
+		len--;
+	len--;
+	if (vm->console_focus && vm->stream_line_ok) {
+		vm_prefix(vm, prefix, sizeof(prefix));
+		console_lock();
+		console_stream_char(vm, prefix, vm->out_line, vm->out_len, '\b');
+		console_unlock();
+	}
+	vm->out_len = len;
+}
+
 /* Guest console output, one line at a time with the VM's name in front so
- * several VMs sharing one UART stay readable. */
-void vm_console_putc(struct vm *vm, char c)
+ * several VMs sharing one UART stay readable. c has been filtered. */
+static void console_put_safe(struct vm *vm, char c)
 {
 	char prefix[40];
 
-	if (c == '\r')
+	if (c == '\b') {
+		console_backspace(vm);
 		return;
+	}
 	if (vm->console_focus) {
 		/* Streamed: the limit is decided at each line's first character. */
 		if (vm->out_len == 0)
@@ -363,4 +401,15 @@ void vm_console_putc(struct vm *vm, char c)
 	vm->out_len = 0;
 	if (c != '\n')
 		vm->out_line[vm->out_len++] = c;
+}
+
+/* Every byte a guest prints goes through the filter first: a guest must not
+ * drive the physical terminal or forge another VM's prefix. */
+void vm_console_putc(struct vm *vm, char c)
+{
+	char safe[CONSOLE_FILTER_MAX_OUT];
+	size_t n = console_filter_byte(&vm->out_filter, (uint8_t)c, safe);
+
+	for (size_t i = 0; i < n; i++)
+		console_put_safe(vm, safe[i]);
 }

@@ -5,6 +5,7 @@
 
 #include "arch/aarch64/pgtable.h"
 #include "core/config_limits.h"
+#include "core/console_filter.h"
 #include "core/mmio.h"
 #include "core/vcpu.h"
 #include "lib/spinlock.h"
@@ -75,6 +76,7 @@ struct vm {
 	/* Console rate limit: a token bucket of lines, refilled over time. */
 	uint64_t line_tokens, line_refill_at, lines_dropped;
 	bool stream_line_ok;
+	struct console_filter out_filter;	/* core/console_filter.c */
 	char out_line[128];
 	unsigned out_len;
 
@@ -108,6 +110,12 @@ void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_
 		   const struct vm_blob *initrd, ipa_t entry);
 /* Loads the images into fresh RAM and makes vCPU 0 runnable. */
 void vm_start(struct vm *vm);
+/* vm_start in two halves: vm_load is the slow part (RAM zeroed, images
+ * copied, cleaned to PoC: hundreds of ms for a large VM), vm_release makes
+ * vCPU 0 runnable. Boot loads every VM before releasing any, so VMs sharing
+ * a core start together instead of one running alone while the next loads. */
+void vm_load(struct vm *vm);
+void vm_release(struct vm *vm);
 /* Every vCPU stops; the VM's memory is kept for a later start. */
 void vm_stop(struct vm *vm, const char *why);
 /* Stops the VM, then restarts it from pristine images once none of its

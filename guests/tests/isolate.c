@@ -20,6 +20,7 @@ extern char _end[];	/* linker: end of image, .bss and stacks */
  * another VM's RAM or hypervisor memory if a VM's IPA were its PA. */
 #define PHYS_RAM_END	0xC0000000ull
 #define RAM_PROBE_STEP	MiB(64)
+#define GRID_STEP	MiB(2)
 
 #define HEARTBEATS	40
 #define HEARTBEAT_US	50000ull
@@ -226,6 +227,40 @@ static void map_high_gib_for_probes(void)
 	__asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\tdsb nsh\n\tisb" : : : "memory");
 }
 
+/* For the isolation matrix: the first and last word of every 2 MiB block
+ * from our RAM's end to the end of physical RAM, read and written. VM RAM
+ * and the hypervisor's allocations are 2 MiB blocks or lie in one, so every
+ * other VM's RAM and the hypervisor's memory beyond our own IPA range is
+ * tried. Only accesses that did not fault are printed; the test maps the
+ * addresses to their owners (from HyperBerry's boot log) and prints the
+ * matrix. */
+static void probe_grid(uint64_t tag)
+{
+	const uint64_t start = ALIGN_UP(rt_ram_base() + rt_ram_size(), GRID_STEP);
+	unsigned tried = 0, open = 0;
+
+	for (uint64_t a = start; a < PHYS_RAM_END; a += GRID_STEP) {
+		const uint64_t words[2] = { a, a + GRID_STEP - 8 };
+
+		for (unsigned i = 0; i < 2; i++) {
+			const char *load = access_faults(words[i], false, tag);
+			const char *store = access_faults(words[i], true, tag);
+
+			tried++;
+			if (!*load && !*store)
+				continue;
+			open++;
+			rt_printf("ISOLATE open 0x%llx load: %s store: %s\n",
+				  (unsigned long long)words[i], *load ? load : "SEA",
+				  *store ? store : "SEA");
+		}
+	}
+	rt_printf("ISOLATE grid 0x%llx-0x%llx step 0x%llx: %u addresses, %u open\n",
+		  (unsigned long long)start, (unsigned long long)PHYS_RAM_END,
+		  (unsigned long long)GRID_STEP, tried, open);
+	CHECK_EQ("grid_all_faulted", 0, open);
+}
+
 static void check_foreign_addresses_fault(uint64_t tag)
 {
 	const uint64_t ram_end = rt_ram_base() + rt_ram_size();
@@ -234,6 +269,10 @@ static void check_foreign_addresses_fault(uint64_t tag)
 	for (uint64_t a = ram_end; a < PHYS_RAM_END; a += RAM_PROBE_STEP)
 		probe("ram", a, tag);
 	probe("ram", PHYS_RAM_END - 8, tag);
+	if (rt_under_hyperberry())
+		probe_grid(tag);
+	else
+		rt_check_skip("grid_all_faulted", "native");	/* QEMU's RAM answers */
 	if (rt_under_hyperberry()) {
 		for (unsigned i = 0; i < ARRAY_SIZE(device_probes); i++)
 			probe(device_probes[i].what, device_probes[i].addr, tag);

@@ -82,3 +82,17 @@ def hyperberry(append=None, extra="", image=None, timeout=30, logname=None, smp=
     if append:
         args += ["-append", append]
     return Machine(args, timeout=timeout, logname=logname)
+
+
+def vm_lines(out, vm):
+    """(index in the output, text) of each of vm's whole console lines. The
+    VM with input focus is streamed: when another writer interrupts one of
+    its lines, the part so far ends up on a line of its own and is repeated
+    in full later (core/log.c, console_stream_char), so a line that its VM's
+    next line starts with is a fragment, not a line. A fragment may be the
+    whole text (only the newline was missing), so two equal lines in a row
+    count once: tests must not rely on a VM printing the same line twice."""
+    found = [(i, m.group(1)) for i, l in enumerate(out.splitlines())
+             if (m := re.match(rf"\[{re.escape(vm)}\] (.*?)\r*$", l))]
+    return [(i, t) for k, (i, t) in enumerate(found)
+            if not (k + 1 < len(found) and found[k + 1][1].startswith(t))]

@@ -2,37 +2,59 @@
 while a vCPU alone on its core runs without a tick; WFI blocks and wakes."""
 import re
 
-import pytest
-
 from hbimage import make_image, vm_node
-from qemu import hyperberry
+from qemu import hyperberry, vm_lines
 
 
 def ticks(out, vm):
-    return [int(n) for n in re.findall(rf"\[{vm}\] TICK (\d+)", out)]
+    return [int(m.group(1)) for _, t in vm_lines(out, vm) if (m := re.fullmatch(r"TICK (\d+)", t))]
 
 
-# Known intermittent bug (about half the runs): a vCPU sharing a core
-# sometimes gets no time slice until the other vCPU finishes. Kept visible as
-# an expected failure until it is fixed; see the session notes.
-@pytest.mark.xfail(strict=False, reason="intermittent: shared-core preemption sometimes missing")
-def test_two_busy_vms_share_one_core():
-    img = make_image("sched-share", [vm_node("ta", "ticker", cpus=[1]),
-                                     vm_node("tb", "ticker", cpus=[1]),
-                                     vm_node("solo", "ticker", cpus=[2])],
-                     hypervisor_props="time-slice-us = <5000>;")
-    with hyperberry(image=img, timeout=120, logname="sched-share") as m:
-        for vm in ("ta", "tb", "solo"):
-            m.expect(rf"VERDICT ticker: PASS", timeout=120)
+def tick_positions(out, vm):
+    return [i for i, t in vm_lines(out, vm) if t.startswith("TICK ")]
+
+
+def run_sharing(name, sharing, solo_core=2, slice_us=5000):
+    nodes = [vm_node(vm, "ticker", cpus=[1]) for vm in sharing]
+    nodes.append(vm_node("solo", "ticker", cpus=[solo_core]))
+    img = make_image(name, nodes, hypervisor_props=f"time-slice-us = <{slice_us}>;")
+    with hyperberry(image=img, timeout=180, logname=name) as m:
+        for _ in range(len(nodes)):
+            m.expect(r"VERDICT ticker: PASS", timeout=180)
         out = m.collect(1)
-    assert ticks(out, "ta") == list(range(1, 21))
-    assert ticks(out, "tb") == list(range(1, 21))
-    # Interleaved, not one after the other: tb printed before ta finished.
-    lines = [l for l in out.splitlines() if re.search(r"\[(ta|tb)\] TICK", l)]
-    first_tb = next(i for i, l in enumerate(lines) if "[tb]" in l)
-    last_ta = max(i for i, l in enumerate(lines) if "[ta]" in l)
-    assert first_tb < last_ta, "the two VMs on core 1 did not time-share"
+    for vm in list(sharing) + ["solo"]:
+        assert ticks(out, vm) == list(range(1, 21)), (vm, ticks(out, vm))
+    # Interleaved, not one after the other: every VM on core 1 printed a
+    # tick before each of the others finished. Boot loads every VM before
+    # releasing any (boot_vms_start), so none runs alone for long.
+    for a in sharing:
+        for b in sharing:
+            if a != b:
+                assert tick_positions(out, b)[0] < tick_positions(out, a)[-1], \
+                    f"{a} finished before {b} ticked: core 1 was not time-shared"
     assert "EL2 FATAL" not in out
+    return out
+
+
+# Issue 5's intermittent failure: each VM's RAM was zeroed and cleaned just
+# before it was started, so under host load ta ran alone (correctly without
+# a tick) for its whole life while tb still loaded; the test also counted a
+# streamed line's repeated fragment as a tick. Both fixed; no xfail.
+def test_two_busy_vms_share_one_core():
+    run_sharing("sched-share", ["ta", "tb"])
+
+
+def test_three_busy_vms_share_one_core():
+    """Stress variant: three busy VMs on one core with a short slice."""
+    run_sharing("sched-share3", ["ta", "tb", "tc"], slice_us=2000)
+
+
+def test_vm_lines_drops_repeated_fragments():
+    out = "[ta] TICK 1\r\n[ta] TICK 2\r\n[tb] TICK 6\r\n[ta] TICK 20\r\n[ta] TICK 2\r\n"
+    assert ticks(out, "ta") == [1, 20, 2]
+    # The fragment was the whole line: only its newline came later.
+    out = "[ta] TICK 1\r\n[tb] TICK 6\r\n[ta] TICK 1\r\n[ta] TICK 2\r\n"
+    assert ticks(out, "ta") == [1, 2]
 
 
 def test_console_flood_is_rate_limited_and_contained():
