@@ -174,6 +174,7 @@ uint32_t vgic_irq_requeue(struct vgic *vgic, struct vgic_irq *irq);
 void vgic_irq_dequeue(struct vgic *vgic, struct vgic_irq *irq);
 int vgic_queue_first(const struct vgic_queue *q);
 uint32_t vgic_lr_sync_locked(struct vgic *vgic, unsigned vcpu);
+uint32_t vgic_lr_refill_locked(struct vgic *vgic, unsigned vcpu, bool check_eisr);
 void vgic_send_kicks(struct vgic *vgic, uint32_t mask);
 
 #endif

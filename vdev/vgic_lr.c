@@ -328,7 +328,7 @@ static int lr_make_room(struct vgic *vgic, unsigned vcpu, unsigned prio, uint32_
 
 /* Leaves either an empty queue or every LR valid, so the underflow
  * interrupt (<= 1 valid LR) cannot fire before the guest makes progress. */
-static uint32_t lr_refill(struct vgic *vgic, unsigned vcpu, bool check_eisr)
+uint32_t vgic_lr_refill_locked(struct vgic *vgic, unsigned vcpu, bool check_eisr)
 {
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
 	uint32_t all = (1u << vgic->num_lrs) - 1;
@@ -442,7 +442,7 @@ void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu)
 	    !__atomic_load_n(&vc->lr_refresh, __ATOMIC_ACQUIRE))
 		return;
 	spin_lock(&vgic->lock);
-	kick = lr_refill(vgic, vcpu, false);
+	kick = vgic_lr_refill_locked(vgic, vcpu, false);
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
 }
@@ -456,7 +456,7 @@ void vgic_maintenance(struct vgic *vgic, unsigned vcpu)
 	CHECK(vcpu < vgic->nr_vcpus);
 
 	spin_lock(&vgic->lock);
-	kick = lr_refill(vgic, vcpu, vgic->ops->read_misr() & GICH_MISR_EOI);
+	kick = vgic_lr_refill_locked(vgic, vcpu, vgic->ops->read_misr() & GICH_MISR_EOI);
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
 }
