@@ -180,7 +180,8 @@ $(BUILD)/hyperberry.bin: $(BUILD)/hyperberry.elf
 # every guest exit, and a backtrace through them is never needed (a fault
 # there is reported with ELR and registers anyway).
 EXIT_PATH_OBJS := $(addprefix $(BUILD)/obj/,core/exit.c.o core/smccc.c.o core/psci.c.o \
-	arch/aarch64/mmio_decode.c.o core/mmio.c.o vdev/vuart.c.o vdev/vuart_pl011.c.o vdev/vgic.c.o)
+	arch/aarch64/mmio_decode.c.o core/mmio.c.o core/irq.c.o vdev/vuart.c.o vdev/vuart_pl011.c.o \
+	vdev/vgic.c.o vdev/vgic_lr.c.o vdev/vgic_dev.c.o)
 $(EXIT_PATH_OBJS): TARGET_CFLAGS += -fomit-frame-pointer
 
 # Flags live here: a change to them rebuilds everything.

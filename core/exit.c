@@ -14,6 +14,8 @@
 #include "core/smccc.h"
 #include "core/vm.h"
 #include "vdev/vgic_dev.h"
+#include "drivers/gicv2.h"
+#include "board.h"
 
 typedef void (*exit_handler_fn)(struct vcpu *v, uint64_t esr);
 
@@ -169,9 +171,7 @@ static void bad_guest_access(struct vcpu *v, uint64_t esr, enum vm_log_once even
 	inject_data_abort(v, far, esr & BIT(6));
 }
 
-/* Also called straight from the vector (guest_entry.S) for accesses whose
- * register is not x19-x29. */
-void handle_dabt(struct vcpu *v, uint64_t esr)
+static void handle_dabt(struct vcpu *v, uint64_t esr)
 {
 	struct mmio_access a;
 	const struct mmio_region *r;
@@ -196,7 +196,7 @@ void handle_dabt(struct vcpu *v, uint64_t esr)
 		bad_guest_access(v, esr, LOG_ONCE_UNMAPPED_ACCESS, "unexpected data abort");
 		return;
 	}
-	r = mmio_find(&v->vm->mmio, a.ipa, a.size);
+	r = mmio_find_cached(&v->vm->mmio, &v->mmio_last, a.ipa, a.size);
 	if (!r) {
 		bad_guest_access(v, esr, LOG_ONCE_UNMAPPED_ACCESS, "access outside RAM and devices");
 		return;
@@ -214,6 +214,64 @@ void handle_dabt(struct vcpu *v, uint64_t esr)
 		mmio_load_to_gpr(&a, v->regs.x, val);
 	}
 	skip_instruction(v, esr);
+}
+
+/* The fast path's leftovers: handle_dabt, or the abort for an access the
+ * device refused, work on regs.pc/pstate, so those are brought in from the
+ * hardware and handed back. */
+static __attribute__((noinline, cold)) void dabt_general(struct vcpu *v, uint64_t esr,
+							 bool refused)
+{
+	v->regs.pc = read_sysreg(elr_el2);
+	v->regs.pstate = read_sysreg(spsr_el2);
+	if (refused)
+		bad_guest_access(v, esr, LOG_ONCE_BAD_MMIO_SIZE, "unsupported device access");
+	else
+		handle_dabt(v, esr);
+	write_sysreg(elr_el2, v->regs.pc);
+	write_sysreg(spsr_el2, v->regs.pstate);
+}
+
+/*
+ * Called straight from the vector (guest_entry.S) for data aborts whose
+ * register is not x19-x29, with ELR_EL2/SPSR_EL2 still live in hardware as
+ * on an HVC. The common case - the syndrome decodes, the access is to the
+ * VM's last-hit window and the device accepts it - steps ELR_EL2 itself and
+ * never stores PC or PSTATE; everything else goes to dabt_general. Returns v,
+ * which saves the vector reloading it.
+ */
+struct vcpu *handle_dabt_fast(struct vcpu *v, uint64_t esr)
+{
+	struct mmio_access a;
+	const struct mmio_region *r;
+	uint64_t val;
+
+	/* The vector checked the class: tell the compiler, which then drops
+	 * mmio_decode's own test. */
+	if (ESR_EC(esr) != ESR_EC_DABT_LOW)
+		__builtin_unreachable();
+	if (mmio_decode(esr, read_sysreg(far_el2), read_sysreg(hpfar_el2), &a) != MMIO_DECODE_OK)
+		goto general;
+	r = mmio_find_cached(&v->vm->mmio, &v->mmio_last, a.ipa, a.size);
+	if (!r)
+		goto general;
+	if (a.write) {
+		if (!r->ops->write(r->dev, v, a.ipa - r->base, a.size, mmio_store_value(&a, v->regs.x)))
+			goto refused;
+	} else {
+		if (!r->ops->read(r->dev, v, a.ipa - r->base, a.size, &val))
+			goto refused;
+		mmio_load_to_gpr(&a, v->regs.x, val);
+	}
+	/* Step over it: 4 bytes, or 2 for a 16-bit T32 instruction (ESR.IL). */
+	write_sysreg(elr_el2, read_sysreg(elr_el2) + 2 + ((esr >> 24) & 2));
+	return v;
+general:
+	dabt_general(v, esr, false);
+	return v;
+refused:
+	dabt_general(v, esr, true);
+	return v;
 }
 
 static void handle_iabt(struct vcpu *v, uint64_t esr)
@@ -273,10 +331,24 @@ void vcpu_exit_sync(struct vcpu *v, uint64_t esr)
 	exit_handlers[ec](v, esr);
 }
 
+/* Called from the vector (guest_entry.S) with x19-x29, ELR and SPSR live. */
 void vcpu_exit_irq(struct vcpu *v)
 {
+	uint32_t iar = gic_acknowledge();
+
 	v->exits[EXIT_IRQ]++;
-	irq_handle_pending();
+	/* The loaded vCPU's own virtual timer is the interrupt guests wait on
+	 * most: when it can go straight into a list register it does, and the
+	 * guest takes it right after the ERET, with no kick and no slow path.
+	 * The physical PPI stays active until the guest deactivates the HW=1
+	 * entry. Anything else still pending raises a new exit at once. */
+	if ((iar & GIC_INTID_MASK) == BOARD_IRQ_VIRT_TIMER && v->vm->has_vgic &&
+	    vgic_inject_hw_fast(&v->vm->vgic, v->id, BOARD_IRQ_VIRT_TIMER)) {
+		gic_priority_drop(iar);
+		return;
+	}
+	if (irq_dispatch(iar))
+		irq_handle_pending();
 }
 
 /* The exit raised `attention`: everything that is not the fast path. All

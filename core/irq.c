@@ -30,34 +30,37 @@ static int logical_cpu_of_interface(unsigned iface)
 	return -1;
 }
 
+bool irq_dispatch(uint32_t iar)
+{
+	unsigned intid = iar & GIC_INTID_MASK;
+	int source = -1;
+	bool deactivate = true;
+
+	/* 1020-1023 are special IDs: nothing to complete. */
+	if (intid >= 1020)
+		return false;
+	this_cpu()->irq_count++;
+	if (intid < 16)
+		source = logical_cpu_of_interface((iar >> 10) & 7);
+	if (intid == SGI_STOP)
+		stop_this_core();
+	if (irq_table[intid].fn) {
+		deactivate = irq_table[intid].fn(intid, source, irq_table[intid].ctx);
+	} else {
+		/* An SPI no VM owns: logged once, then it stays off. */
+		log_warn("interrupt %u has no owner: disabled", intid);
+		gic_disable(intid);
+	}
+	gic_priority_drop(iar);
+	if (deactivate)
+		gic_deactivate(iar);
+	return true;
+}
+
 void irq_handle_pending(void)
 {
-	for (;;) {
-		uint32_t iar = gic_acknowledge();
-		unsigned intid = iar & GIC_INTID_MASK;
-		int source = -1;
-
-		/* 1020-1023 are special IDs: nothing to complete. */
-		if (intid >= 1020)
-			break;
-		this_cpu()->irq_count++;
-		if (intid < 16)
-			source = logical_cpu_of_interface((iar >> 10) & 7);
-		if (intid == SGI_STOP)
-			stop_this_core();
-		bool deactivate = true;
-
-		if (irq_table[intid].fn) {
-			deactivate = irq_table[intid].fn(intid, source, irq_table[intid].ctx);
-		} else {
-			/* An SPI no VM owns: logged once, then it stays off. */
-			log_warn("interrupt %u has no owner: disabled", intid);
-			gic_disable(intid);
-		}
-		gic_priority_drop(iar);
-		if (deactivate)
-			gic_deactivate(iar);
-	}
+	while (irq_dispatch(gic_acknowledge()))
+		;
 }
 
 void hyp_irq_handler(struct trap_frame *f)

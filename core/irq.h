@@ -14,5 +14,8 @@ typedef bool (*irq_handler_fn)(unsigned intid, int source_cpu, void *ctx);
 void irq_register(unsigned intid, irq_handler_fn fn, void *ctx);
 /* Acknowledges and handles everything pending on this core. */
 void irq_handle_pending(void);
+/* Handles one acknowledged interrupt (its GICC_IAR value); false for a
+ * special INTID (1020-1023), which needs nothing. */
+bool irq_dispatch(uint32_t iar);
 
 #endif

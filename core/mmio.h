@@ -46,4 +46,20 @@ static inline const struct mmio_region *mmio_find(const struct mmio_table *t, ip
 	return NULL;
 }
 
+/* mmio_find, trying *last first and leaving the hit there. A guest polls one
+ * device at a time, so the caller keeps `last` per vCPU (NULL at first). */
+static inline const struct mmio_region *mmio_find_cached(const struct mmio_table *t,
+							 const struct mmio_region **last,
+							 ipa_t ipa, unsigned size)
+{
+	const struct mmio_region *r = *last;
+
+	if (r && range_within(ipa, size, r->base, r->size))
+		return r;
+	r = mmio_find(t, ipa, size);
+	if (r)
+		*last = r;
+	return r;
+}
+
 #endif

@@ -9,6 +9,7 @@
 #include "vdev/vgic.h"
 
 struct vm;
+struct mmio_region;
 
 /* Saved on every exit by guest_entry.S; must stay first in struct vcpu. */
 struct vcpu_gprs {
@@ -71,6 +72,8 @@ struct vcpu {
 	volatile bool serror_pending;	/* SError taken in its exit window */
 	volatile bool irq_work;		/* new virtual interrupts to put in LRs */
 	bool vtimer_active;		/* physical PPI 27 active when switched out */
+	/* The MMIO window this vCPU's last emulated access hit (mmio_find_cached). */
+	const struct mmio_region *mmio_last;
 	struct vgic_cpu_hw_ctx gich_ctx;
 	struct vcpu_el1 el1;
 	struct fpsimd_state fp __attribute__((aligned(16)));

@@ -73,16 +73,6 @@ uint8_t gic_this_cpu_mask(void)
 	return *gicd_reg8(GICD_ITARGETSR);
 }
 
-uint32_t gic_acknowledge(void)
-{
-	return *gicc_reg(GICC_IAR);
-}
-
-void gic_priority_drop(uint32_t iar)
-{
-	*gicc_reg(GICC_EOIR) = iar;
-}
-
 void gic_deactivate(uint32_t iar)
 {
 	*gicc_reg(GICC_DIR) = iar;

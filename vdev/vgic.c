@@ -621,6 +621,9 @@ static uint32_t write_word(struct vgic *vgic, unsigned vcpu, uint32_t off, uint3
 {
 	uint32_t kick = 0;
 
+	/* SGIR first: an SMP guest writes it for every IPI. */
+	if (off == GICD_SGIR)
+		return write_sgir(vgic, vcpu, val);
 	if (off == GICD_CTLR)
 		return write_ctlr(vgic, val);
 	if (in_range(off, GICD_ISENABLER, 0x300))
@@ -632,8 +635,6 @@ static uint32_t write_word(struct vgic *vgic, unsigned vcpu, uint32_t off, uint3
 	}
 	if (in_range(off, GICD_ICFGR, 0x100))
 		return write_icfgr(vgic, (off - GICD_ICFGR) / 4, val);
-	if (off == GICD_SGIR)
-		return write_sgir(vgic, vcpu, val);
 	return 0;
 }
 
@@ -660,15 +661,32 @@ bool vgic_dist_read(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned 
 	return true;
 }
 
-/* The caller is kicked too: its LRs are refilled on the way back into the
- * guest (the exit path flushes only vCPUs that were kicked). */
+/* A write to the set/clear-enable, -pending or -active registers changes
+ * only the interrupts whose bits are 1, and SGI bits are WI in all but
+ * ICACTIVER0: without such bits there is nothing to lock for. (Linux's GIC
+ * driver enables its SGIs with such a write to ISENABLER0 on every CPU.) */
+static bool bits_write_is_noop(uint32_t off, uint32_t val)
+{
+	if (!in_range(off, GICD_ISENABLER, 0x300))
+		return false;
+	if ((off & 0x7f) == 0 && (off & ~0x7fu) != GICD_ICACTIVER)
+		val &= ~0xffffu;
+	return val == 0;
+}
+
+/* Work the write gives the caller itself (a self-SGI, an enable) goes into its
+ * list registers at once: they are live on this core, and a kick would only
+ * send it round the exit's slow path to the same refill. Other vCPUs are
+ * kicked; so is the caller when it is not loaded (host tests). */
 bool vgic_dist_write(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned size, uint32_t val)
 {
-	uint32_t kick;
+	uint32_t kick, self = 1u << vcpu;
 
 	CHECK(vcpu < vgic->nr_vcpus);
 	if (!access_allowed(offset, size))
 		return false;
+	if (bits_write_is_noop(offset, val))
+		return true;
 	spin_lock(&vgic->lock);
 	/* Set-active must see which LRs the guest has already finished. */
 	kick = in_range(offset, GICD_ISACTIVER, 0x80) ? vgic_lr_sync_locked(vgic, vcpu) : 0;
@@ -676,6 +694,8 @@ bool vgic_dist_write(struct vgic *vgic, unsigned vcpu, uint32_t offset, unsigned
 		kick |= write_byte_field(vgic, vcpu, offset, (uint8_t)val);
 	else
 		kick |= write_word(vgic, vcpu, offset, val);
+	if ((kick & self) && vgic->cpu[vcpu].loaded)
+		kick = (kick & ~self) | (vgic_lr_refill_locked(vgic, vcpu, false) & ~self);
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick);
 	return true;

@@ -144,6 +144,10 @@ void vgic_reset(struct vgic *vgic);
 void vgic_set_level(struct vgic *vgic, unsigned vcpu, unsigned intid, bool level);
 void vgic_inject_edge(struct vgic *vgic, unsigned vcpu, unsigned intid);
 void vgic_inject_hw(struct vgic *vgic, unsigned vcpu, unsigned virq, unsigned pirq);
+/* vgic_inject_hw(vgic, vcpu, intid, intid) for a PPI of the vCPU loaded on the
+ * calling core, straight into a list register when that needs no decision
+ * (vgic_lr.c says when); false, with nothing changed, otherwise. */
+bool vgic_inject_hw_fast(struct vgic *vgic, unsigned vcpu, unsigned intid);
 
 /* List-register management, on the physical core where vcpu is loaded. */
 void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu);
@@ -170,6 +174,7 @@ uint32_t vgic_irq_requeue(struct vgic *vgic, struct vgic_irq *irq);
 void vgic_irq_dequeue(struct vgic *vgic, struct vgic_irq *irq);
 int vgic_queue_first(const struct vgic_queue *q);
 uint32_t vgic_lr_sync_locked(struct vgic *vgic, unsigned vcpu);
+uint32_t vgic_lr_refill_locked(struct vgic *vgic, unsigned vcpu, bool check_eisr);
 void vgic_send_kicks(struct vgic *vgic, uint32_t mask);
 
 #endif

@@ -328,7 +328,7 @@ static int lr_make_room(struct vgic *vgic, unsigned vcpu, unsigned prio, uint32_
 
 /* Leaves either an empty queue or every LR valid, so the underflow
  * interrupt (<= 1 valid LR) cannot fire before the guest makes progress. */
-static uint32_t lr_refill(struct vgic *vgic, unsigned vcpu, bool check_eisr)
+uint32_t vgic_lr_refill_locked(struct vgic *vgic, unsigned vcpu, bool check_eisr)
 {
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
 	uint32_t all = (1u << vgic->num_lrs) - 1;
@@ -358,6 +358,77 @@ static uint32_t lr_refill(struct vgic *vgic, unsigned vcpu, bool check_eisr)
 	return kick;
 }
 
+/* The interrupt holds no pending or active state anywhere and no request
+ * against it is recorded: injecting it needs no reconcile. */
+static inline __attribute__((always_inline)) bool irq_idle(const struct vgic_irq *irq)
+{
+	return !irq->latch && !irq->line && !irq->phys_owned && !irq->active &&
+	       !irq->drop_pending && !irq->drop_active && !irq->add_active;
+}
+
+/* First use, or after its last entry was folded: a free LR, under the lock. */
+static bool inject_hw_fast_place(struct vgic *vgic, unsigned vcpu, struct vgic_irq *irq)
+{
+	struct vgic_cpu *vc = &vgic->cpu[vcpu];
+	uint32_t free;
+	bool done = false;
+
+	spin_lock(&vgic->lock);
+	free = ((1u << vgic->num_lrs) - 1) & ~vc->lr_used;
+	if (irq->lr == VGIC_NONE && irq_idle(irq) && vgic->enabled && irq->enabled &&
+	    !vc->queue.bucket_mask && free) {
+		irq->hw_pirq = irq->intid;
+		irq->latch = true;
+		irq->phys_owned = true;
+		lr_place(vgic, vcpu, lowest_bit(free), irq);
+		done = true;
+	}
+	spin_unlock(&vgic->lock);
+	return done;
+}
+
+/*
+ * vgic_inject_hw(vgic, vcpu, intid, intid) for a PPI of the vCPU loaded on
+ * this core (the virtual timer), done at once instead of through a kick and
+ * the exit's slow path. It covers the steady state only: the interrupt is
+ * idle, nothing waits in the vCPU's queue (no ordering decision to make), and
+ * either an LR is free or the interrupt's own HW=1 entry can be reused.
+ * Returns false, having changed nothing, when vgic_inject_hw must do it.
+ *
+ * Reuse needs no lock: the PPI's state changes only on this core (its GICD
+ * registers are banked, and its vCPU is the one running here), and so does
+ * the LR holding it (other cores flag only LRs that hold SPIs). That entry is
+ * finished: a HW=1 LR keeps the physical PPI active until the guest
+ * deactivates it, so the PPI firing again means the guest has done so. The
+ * queue and the enable bit are only peeked, as vgic_flush_lrs does: whoever
+ * changes them concurrently also kicks this vCPU, whose slow path sorts it out.
+ */
+bool vgic_inject_hw_fast(struct vgic *vgic, unsigned vcpu, unsigned intid)
+{
+	struct vgic_cpu *vc = &vgic->cpu[vcpu];
+	struct vgic_irq *irq = &vc->private_irqs[intid];
+	unsigned n = irq->lr;
+	uint32_t lr;
+
+	DCHECK(vcpu < vgic->nr_vcpus && intid >= VGIC_NR_SGIS && intid < VGIC_NR_PRIVATE);
+	DCHECK(vc->loaded);
+	if (n == VGIC_NONE)
+		return inject_hw_fast_place(vgic, vcpu, irq);
+	lr = vc->lr_shadow[n];
+	if (!(lr & GICH_LR_HW) || lr_pirq(lr) != intid || !irq_idle(irq) || !irq->enabled ||
+	    (vc->lr_refresh & (1u << n)) || !__atomic_load_n(&vgic->enabled, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&vc->queue.bucket_mask, __ATOMIC_RELAXED))
+		return false;
+	DCHECK(vgic->ops->read_elrsr0() & (1u << n));
+	lr = (lr & ~(LR_STATE_MASK | LR_PRIO_MASK)) |
+	     ((uint32_t)(irq->priority >> 3) << GICH_LR_PRIO_SHIFT) |
+	     (GICH_LR_PENDING << GICH_LR_STATE_SHIFT);
+	vgic->ops->write_lr(n, lr);
+	vc->lr_shadow[n] = lr;
+	irq->lr_latched = true;		/* as lr_place records an injected pending */
+	return true;
+}
+
 void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu)
 {
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
@@ -371,7 +442,7 @@ void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu)
 	    !__atomic_load_n(&vc->lr_refresh, __ATOMIC_ACQUIRE))
 		return;
 	spin_lock(&vgic->lock);
-	kick = lr_refill(vgic, vcpu, false);
+	kick = vgic_lr_refill_locked(vgic, vcpu, false);
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
 }
@@ -385,7 +456,7 @@ void vgic_maintenance(struct vgic *vgic, unsigned vcpu)
 	CHECK(vcpu < vgic->nr_vcpus);
 
 	spin_lock(&vgic->lock);
-	kick = lr_refill(vgic, vcpu, vgic->ops->read_misr() & GICH_MISR_EOI);
+	kick = vgic_lr_refill_locked(vgic, vcpu, vgic->ops->read_misr() & GICH_MISR_EOI);
 	spin_unlock(&vgic->lock);
 	vgic_send_kicks(vgic, kick & ~(1u << vcpu));
 }

@@ -91,17 +91,6 @@ static uint32_t raw_interrupts(const struct vuart_pl011 *u)
 	return ris;
 }
 
-static uint32_t flags(const struct vuart_pl011 *u)
-{
-	uint32_t fr = PL011_FR_TXFE | PL011_FR_CTS | PL011_FR_DSR | PL011_FR_DCD;
-
-	if (u->rx_count == 0)
-		fr |= PL011_FR_RXFE;
-	if (u->rx_count >= rx_capacity(u))
-		fr |= PL011_FR_RXFF;
-	return fr;
-}
-
 static void transmit(struct vuart_pl011 *u, uint8_t c)
 {
 	if (!(u->cr & PL011_CR_LBE)) {
@@ -135,7 +124,7 @@ static uint32_t read_register(struct vuart_pl011 *u, uint32_t offset)
 	case PL011_RSR_ECR:
 		return u->rsr;
 	case PL011_FR:
-		return flags(u);
+		return vuart_pl011_flags(u);
 	case PL011_ILPR:
 		return u->ilpr;
 	case PL011_IBRD:

@@ -81,6 +81,24 @@ void vuart_pl011_init(struct vuart_pl011 *u, void (*tx)(void *ctx, char c), void
 uint32_t vuart_pl011_read(struct vuart_pl011 *u, uint32_t offset, unsigned size);
 void vuart_pl011_write(struct vuart_pl011 *u, uint32_t offset, uint32_t value, unsigned size);
 
+/* UARTFR. It has no side effect and is only a snapshot of the receive FIFO,
+ * so it may be read without the lock that serialises the other calls: a
+ * value racing with console input is one taken a moment earlier or later.
+ * Each field is loaded once, atomically, for that reason. Inline: a polling
+ * guest's every exit runs it. */
+static inline uint32_t vuart_pl011_flags(const struct vuart_pl011 *u)
+{
+	uint32_t fr = PL011_FR_TXFE | PL011_FR_CTS | PL011_FR_DSR | PL011_FR_DCD;
+	unsigned count = __atomic_load_n(&u->rx_count, __ATOMIC_RELAXED);
+	uint32_t lcr_h = __atomic_load_n(&u->lcr_h, __ATOMIC_RELAXED);
+
+	if (count == 0)
+		fr |= PL011_FR_RXFE;
+	if (count >= ((lcr_h & PL011_LCR_H_FEN) ? VUART_PL011_FIFO_DEPTH : 1))
+		fr |= PL011_FR_RXFF;
+	return fr;
+}
+
 /* Physical console input. False when the character was not taken (receive
  * FIFO full, or receiver disabled): the caller keeps or drops it, nothing is
  * lost inside the device, so no overrun is flagged. */

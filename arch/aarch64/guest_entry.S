@@ -3,9 +3,9 @@
  * The EL1 system registers stay in hardware while a vCPU keeps its core
  * (vcpu_arch.c moves them on a switch), so an exit saves only general
  * registers. Fast exits (HVC, SMC, IRQ, and data aborts whose register is not
- * x19-x29) save just x0-x18, x30, PC and PSTATE: the C handler preserves
- * x19-x29 as AAPCS64 requires, so they still hold the guest's values when it
- * returns. If the handler raised the vCPU's `attention` byte (a switch may
+ * x19-x29) save just x0-x18 and x30 (SMC also PC and PSTATE): the C handler
+ * preserves x19-x29 as AAPCS64 requires, so they still hold the guest's
+ * values when it returns. If the handler raised the vCPU's `attention` byte (a switch may
  * follow), x19-x29 are saved then, before the slow path runs.
  *
  * TPIDR_EL2 points at this core's struct cpu, whose first field is the
@@ -94,27 +94,26 @@
 	.text
 /*
  * Three ways out of a synchronous exit, by how much the handler may touch:
- *  - HVC: x0-x3 only. ELR/SPSR stay live in hardware.
- *  - SMC, and data aborts whose register is not x19-x29: also PC/PSTATE.
+ *  - HVC, and data aborts whose register is not x19-x29: x0-x18 and x30
+ *    only. ELR/SPSR stay live in hardware (handle_dabt_fast steps ELR_EL2
+ *    itself), so nothing more is saved or restored.
+ *  - SMC: also PC/PSTATE.
  *  - everything else: all registers.
  */
 	.global guest_exit_sync
 guest_exit_sync:
 	save_caller_saved
 	serror_window
-	lsr	w2, w1, #26
-	cmp	w2, #EC_HVC64
+	lsr	w4, w1, #26			/* EC; x2/x3 are scratch below */
+	cmp	w4, #EC_HVC64
 	b.ne	1f
 	ldr	x3, [x0, #VCPU_EXITS + EC_HVC64 * 8]
 	add	x3, x3, #1
 	str	x3, [x0, #VCPU_EXITS + EC_HVC64 * 8]
 	bl	handle_hvc
 	b	return_regs_only
-1:	save_pc_pstate
-	cmp	w2, #EC_SMC64
-	b.eq	2f
-	cmp	w2, #EC_DABT_LOW
-	b.ne	full_sync
+1:	cmp	w4, #EC_DABT_LOW
+	b.ne	2f
 	ubfx	w2, w1, #16, #5			/* ISS.SRT */
 	sub	w2, w2, #19
 	cmp	w2, #10
@@ -122,10 +121,13 @@ guest_exit_sync:
 	ldr	x3, [x0, #VCPU_EXITS + EC_DABT_LOW * 8]
 	add	x3, x3, #1
 	str	x3, [x0, #VCPU_EXITS + EC_DABT_LOW * 8]
-	bl	handle_dabt
-	b	4f
-2:	bl	vcpu_exit_sync
-4:	load_current
+	bl	handle_dabt_fast		/* returns x0 = vcpu */
+	b	return_regs_only_x0
+2:	cmp	w4, #EC_SMC64
+	b.ne	full_sync
+	save_pc_pstate
+	bl	vcpu_exit_sync
+	load_current
 	ldrb	w1, [x0, #VCPU_ATTENTION]
 	cbnz	w1, 3f
 	ldp	x1, x2, [x0, #REGS_PC]
@@ -137,6 +139,7 @@ guest_exit_sync:
 	b	guest_enter
 
 full_sync:
+	save_pc_pstate
 	save_callee_saved
 	bl	vcpu_exit_sync
 	load_current
@@ -152,9 +155,11 @@ guest_exit_irq:
 	bl	vcpu_exit_irq
 	/* fall through */
 
-/* After HVC or IRQ: x19-x29, ELR and SPSR still hold the guest's values. */
+/* After HVC, a fast data abort or IRQ: x19-x29, ELR and SPSR still hold the
+ * guest's values. */
 return_regs_only:
 	load_current
+return_regs_only_x0:
 	ldrb	w1, [x0, #VCPU_ATTENTION]
 	cbnz	w1, 1f
 	restore_caller_saved_and_eret
