@@ -48,13 +48,16 @@ hyp: $(BUILD)/hyperberry.bin
 ## make integration    QEMU integration tests only (pytest)
 ## make DEBUG=1 ...    build with assertions (DCHECK) enabled
 ## make BOARD=<board>  choose a board (boards/*); default qemu-virt
-QEMU := qemu-system-aarch64
+# A board.mk may name another QEMU binary and extra options (boards/rpi4).
+QEMU ?= qemu-system-aarch64
 # -echr: QEMU's own escape becomes Ctrl-] (Ctrl-] x quits), so Ctrl-A reaches
 # HyperBerry's console multiplexer.
-QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic -echr 0x1d
+QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic -echr 0x1d \
+	$(QEMU_EXTRA)
 export QEMU_BASE
 
-CONFIG ?= configs/default.dts
+# A board may name its own default configuration (boards/rpi4: configs/rpi4.dts).
+CONFIG ?= $(or $(BOARD_CONFIG),configs/default.dts)
 # Hypervisor command line; VM prefixes are coloured on an interactive terminal.
 APPEND ?= $(if $(shell test -t 0 && echo tty),hb.color=1)
 IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
@@ -70,8 +73,8 @@ linux-kit:
 	$(Q)tools/linux-kit.sh --config=$(CONFIG)
 
 run:
-	$(Q)tools/setup.sh build run linux
-	$(Q)$(MAKE) --no-print-directory image
+	$(Q)tools/setup.sh build run linux $(BOARD_SETUP)
+	$(Q)$(MAKE) --no-print-directory image $(if $(QEMU_DTB),linux-kit)
 	$(QEMU_BASE) -kernel $(IMAGE) -append "$(APPEND)"
 
 bench:

@@ -78,7 +78,7 @@ bool boot_vms_create(const struct package *pkg)
 	palloc_get_stats(&hyp.palloc, &st);
 	for (unsigned i = 0; i < hyp.ram_count; i++)
 		forbidden[nf++] = hyp.ram[i];
-	forbidden[nf++] = (struct mem_range){ BOARD_GICD_BASE & ~0xffffUL, 0x50000 };
+	forbidden[nf++] = (struct mem_range){ BOARD_GIC_BASE, BOARD_GIC_SIZE };
 	forbidden[nf++] = (struct mem_range){ BOARD_UART_BASE, BOARD_UART_SIZE };
 	lim.online_cpus = smp_online_count();
 	/* Page tables and per-VM bookkeeping need a little of the free RAM. */
