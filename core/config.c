@@ -20,7 +20,7 @@
 static const char *const vm_props[VP_COUNT] = {
 	"kernel", "kernel-ipa", "entry-ipa", "dtb", "dtb-ipa", "initrd", "initrd-ipa",
 	"ram", "vcpus", "cpu-affinity", "vuart", "vuart-irq", "vgic",
-	"passthrough-mmio", "passthrough-irqs",
+	"passthrough-mmio", "passthrough-irqs", "dma-ram", "dma-mmio",
 };
 
 static const char *const root_props[] = { "compatible" };
@@ -492,8 +492,10 @@ static void parse_vms(struct parser *p, int node)
 	if (count > MAX_VMS)
 		cfg_fail(p, "%u VMs, at most %u are supported", count, MAX_VMS);
 	p->out->vm_count = MIN(count, MAX_VMS);
-	for (i = 0; i < p->out->vm_count; i++)
+	for (i = 0; i < p->out->vm_count; i++) {
 		total += MIN(p->out->vms[i].ram_size, UINT64_MAX - total);
+		total += MIN(p->out->vms[i].dma_ram_size, UINT64_MAX - total);
+	}
 	if (total > p->lim->ram_available)
 		cfg_fail(p, "total guest RAM 0x%lx is more than the 0x%lx available", total,
 			 p->lim->ram_available);

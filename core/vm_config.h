@@ -75,6 +75,13 @@ struct vm_config {
 	struct vm_mmio_passthrough mmio[VM_MAX_PASSTHROUGH_MMIO];
 	unsigned irq_count;
 	uint32_t irqs[VM_MAX_PASSTHROUGH_IRQS];	/* physical SPIs, routed 1:1 as virtual */
+
+	/* dma-ram: RAM mapped at IPA == PA, where the VM's DMA-capable devices
+	 * (dma-mmio, a bit per passthrough-mmio index) can reach its buffers
+	 * without an IOMMU. dma_ram_size 0: none. */
+	paddr_t dma_ram_pa;
+	uint64_t dma_ram_size;
+	uint32_t dma_mmio_mask;
 };
 
 struct hyp_config {

@@ -79,14 +79,16 @@ def test_linux_and_console_guest_on_raspi4b(rpi4):
 
 
 def test_baremetal_check_guests_on_raspi4b(rpi4):
-    """The vGIC and PSCI check guests on the BCM2711's GIC-400 (4 list registers,
-    a Non-secure-style distributor) pass as they do on qemu-virt."""
+    """The vGIC and PSCI check guests on the BCM2711's GIC-400 (4 list registers)
+    pass as they do on qemu-virt; the PSCI VM also gets a dma-ram region, which
+    must be mapped at IPA == PA beside its ordinary RAM."""
     image = make_image("rpi4-checks", [
         vm_node("gic", "gic", vcpus=2, cpus=[1, 2]),
-        vm_node("psci", "psci", cpus=[3]),
+        vm_node("psci", "psci", cpus=[3], extra="\t\t\tdma-ram = <0x0 0x30000000 0x0 0x200000>;"),
     ], build=RPI4_BUILD)
     with raspi4b(image, rpi4["qemu"], timeout=90, logname="rpi4-checks") as m:
         expect_banner(m)
+        m.expect(r'vm "psci": dma-ram 2 MiB at IPA == PA 0x30000000')
         for _ in range(2):
             verdict = m.expect(r"VERDICT (gic|psci): (PASS|FAIL) (\d+)/(\d+)")
             assert verdict.group(2) == "PASS", m.output()[-3000:]
