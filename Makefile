@@ -37,7 +37,7 @@ HYP_DIRS := arch/aarch64 core lib vdev drivers boards/$(BOARD)
 HYP_SRCS := $(sort $(foreach d,$(HYP_DIRS),$(wildcard $(d)/*.c $(d)/*.S)))
 HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 
-.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit
+.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit sdcard
 all: hyp guests
 hyp: $(BUILD)/hyperberry.bin
 
@@ -66,6 +66,17 @@ IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
 image: all $(if $(findstring build/linux,$(shell cat $(CONFIG) 2>/dev/null)),linux-kit)
 	$(Q)$(PYTHON) tools/mkimage.py --hyp $(BUILD)/hyperberry.bin --elf $(BUILD)/hyperberry.elf \
 		--config $(CONFIG) --out $(IMAGE)
+
+## make BOARD=rpi4 sdcard   boot folder for a Raspberry Pi 4 SD card in build/rpi4/sdcard/ (firmware named, not shipped)
+# The board's boards/<b>/sdcard/ folder (config.txt, README.md) plus the packed
+# image as hyperberry.img; boards without that folder have no SD card.
+sdcard:
+	$(Q)test -d boards/$(BOARD)/sdcard || { echo "make sdcard: board $(BOARD) boots from no SD card (try BOARD=rpi4)" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory image
+	$(Q)rm -rf $(BUILD)/sdcard && mkdir -p $(BUILD)/sdcard
+	$(Q)cp boards/$(BOARD)/sdcard/* $(BUILD)/sdcard/
+	$(Q)cp $(IMAGE) $(BUILD)/sdcard/hyperberry.img
+	@echo "  SDCARD  $(BUILD)/sdcard/ ($(notdir $(CONFIG))): add the firmware files its README.md names"
 
 ## make linux-kit      Debian arm64 kernel + busybox initramfs + guest DTBs into build/linux/ (cached)
 linux-kit:
@@ -101,7 +112,7 @@ fuzz-smoke:
 	$(Q)tools/fuzz.sh build/fuzz 5 $(FUZZ_TARGETS)
 
 test:
-	$(Q)tools/setup.sh build run test fuzz linux
+	$(Q)tools/setup.sh build run test fuzz linux rpi4
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
