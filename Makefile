@@ -50,7 +50,7 @@ HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 size: hyp
 	$(Q)tools/size.sh $(BUILD)
 
-.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit
+.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit sdcard
 all: hyp guests
 hyp: $(BUILD)/hyperberry.bin
 
@@ -62,13 +62,16 @@ hyp: $(BUILD)/hyperberry.bin
 ## make integration    QEMU integration tests only (pytest)
 ## make DEBUG=1 ...    build with assertions (DCHECK) enabled
 ## make BOARD=<board>  choose a board (boards/*); default qemu-virt
-QEMU := qemu-system-aarch64
+# A board.mk may name another QEMU binary and extra options (boards/rpi4).
+QEMU ?= qemu-system-aarch64
 # -echr: QEMU's own escape becomes Ctrl-] (Ctrl-] x quits), so Ctrl-A reaches
 # HyperBerry's console multiplexer.
-QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic -echr 0x1d
+QEMU_BASE := $(QEMU) -M $(QEMU_MACHINE) -cpu $(QEMU_CPU) -smp $(QEMU_SMP) -m $(QEMU_MEM) -nographic -echr 0x1d \
+	$(QEMU_EXTRA)
 export QEMU_BASE
 
-CONFIG ?= configs/default.dts
+# A board may name its own default configuration (boards/rpi4: configs/rpi4.dts).
+CONFIG ?= $(or $(BOARD_CONFIG),configs/default.dts)
 # Hypervisor command line; VM prefixes are coloured on an interactive terminal.
 APPEND ?= $(if $(shell test -t 0 && echo tty),hb.color=1)
 IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
@@ -77,6 +80,17 @@ IMAGE := $(BUILD)/$(basename $(notdir $(CONFIG))).img
 image: all $(if $(findstring build/linux,$(shell cat $(CONFIG) 2>/dev/null)),linux-kit)
 	$(Q)$(PYTHON) tools/mkimage.py --hyp $(BUILD)/hyperberry.bin --elf $(BUILD)/hyperberry.elf \
 		--config $(CONFIG) --out $(IMAGE)
+
+## make BOARD=rpi4 sdcard   boot folder for a Raspberry Pi 4 SD card in build/rpi4/sdcard/ (firmware named, not shipped)
+# The board's boards/<b>/sdcard/ folder (config.txt, README.md) plus the packed
+# image as hyperberry.img; boards without that folder have no SD card.
+sdcard:
+	$(Q)test -d boards/$(BOARD)/sdcard || { echo "make sdcard: board $(BOARD) boots from no SD card (try BOARD=rpi4)" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory image
+	$(Q)rm -rf $(BUILD)/sdcard && mkdir -p $(BUILD)/sdcard
+	$(Q)cp boards/$(BOARD)/sdcard/* $(BUILD)/sdcard/
+	$(Q)cp $(IMAGE) $(BUILD)/sdcard/hyperberry.img
+	@echo "  SDCARD  $(BUILD)/sdcard/ ($(notdir $(CONFIG))): add the firmware files its README.md names"
 
 ## make linux-kit      Debian arm64 kernel + busybox initramfs + guest DTBs into build/linux/ (cached)
 linux-kit:
@@ -91,8 +105,8 @@ QEMU_DISK = -drive file=$(DISK),if=none,format=raw,id=hbdisk -device virtio-blk-
 USES_DISK = $(shell grep -qE '^[[:space:]]*disk[[:space:]]*=' $(CONFIG) 2>/dev/null && echo y)
 
 run:
-	$(Q)tools/setup.sh build run linux
-	$(Q)$(MAKE) --no-print-directory image
+	$(Q)tools/setup.sh build run linux $(BOARD_SETUP)
+	$(Q)$(MAKE) --no-print-directory image $(if $(QEMU_DTB),linux-kit)
 	$(Q)$(if $(USES_DISK),tools/mkdisk.sh $(DISK))
 	$(QEMU_BASE) -kernel $(IMAGE) $(if $(USES_DISK),$(QEMU_DISK)) -append "$(APPEND)"
 
@@ -121,7 +135,7 @@ fuzz-smoke:
 	$(Q)tools/fuzz.sh build/fuzz 5 $(FUZZ_TARGETS)
 
 test:
-	$(Q)tools/setup.sh build run test fuzz linux
+	$(Q)tools/setup.sh build run test fuzz linux rpi4
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke

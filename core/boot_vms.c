@@ -69,6 +69,29 @@ static void create_vm(const struct package *pkg, const struct vm_config *c)
 		if (virtio_vm_add(vm, &c->virtio[i], pkg))
 			panic("vm \"%s\": virtio device %u set-up failed", c->name, i);
 	}
+	if (c->dma_ram_size) {
+		if (vm_map_identity_ram(vm, c->dma_ram_pa, c->dma_ram_size))
+			panic("vm \"%s\": dma-ram Stage-2 mapping failed", c->name);
+		log_info("vm \"%s\": dma-ram %lu MiB at IPA == PA 0x%lx%s", c->name,
+			 c->dma_ram_size >> 20, c->dma_ram_pa,
+			 c->dma_mmio_mask ? " for its DMA devices (no IOMMU: see docs/security.md)" : "");
+	}
+}
+
+/* Every dma-ram region is taken before the first VM allocates its RAM. */
+static bool claim_dma_ram(void)
+{
+	for (unsigned i = 0; i < config.vm_count; i++) {
+		const struct vm_config *c = &config.vms[i];
+		int err = c->dma_ram_size ? vm_claim_identity_ram(c->dma_ram_pa, c->dma_ram_size) : 0;
+
+		if (err) {
+			log_err("vm \"%s\": dma-ram [0x%lx, +0x%lx) is not free (palloc error %d): "
+				"no VM started", c->name, c->dma_ram_pa, c->dma_ram_size, err);
+			return false;
+		}
+	}
+	return true;
 }
 
 bool boot_vms_create(const struct package *pkg)
@@ -83,7 +106,7 @@ bool boot_vms_create(const struct package *pkg)
 	palloc_get_stats(&hyp.palloc, &st);
 	for (unsigned i = 0; i < hyp.ram_count; i++)
 		forbidden[nf++] = hyp.ram[i];
-	forbidden[nf++] = (struct mem_range){ BOARD_GICD_BASE & ~0xffffUL, 0x50000 };
+	forbidden[nf++] = (struct mem_range){ BOARD_GIC_BASE, BOARD_GIC_SIZE };
 	forbidden[nf++] = (struct mem_range){ BOARD_UART_BASE, BOARD_UART_SIZE };
 #ifdef BOARD_VIRTIO_MMIO_BASE
 	lim.disk_bytes = virtio_disk_probe();
@@ -101,6 +124,8 @@ bool boot_vms_create(const struct package *pkg)
 	lim.forbidden_irqs = forbidden_irqs;
 	lim.forbidden_irq_count = ARRAY_SIZE(forbidden_irqs);
 	lim.max_intid = gic.nr_irqs - 1;
+	lim.identity_ram = hyp.free_ram;
+	lim.identity_ram_count = hyp.free_ram_count;
 
 	errors = config_parse(pkg, &lim, &config, report, NULL);
 	if (errors) {
@@ -108,6 +133,8 @@ bool boot_vms_create(const struct package *pkg)
 			errors == 1 ? "" : "s");
 		return false;
 	}
+	if (!claim_dma_ram())
+		return false;
 	for (unsigned i = 0; i < config.vm_count; i++)
 		create_vm(pkg, &config.vms[i]);
 	sched_set_time_slice(config.time_slice_us);

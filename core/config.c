@@ -20,7 +20,7 @@
 static const char *const vm_props[VP_COUNT] = {
 	"kernel", "kernel-ipa", "entry-ipa", "dtb", "dtb-ipa", "initrd", "initrd-ipa",
 	"ram", "vcpus", "cpu-affinity", "vuart", "vuart-irq", "vgic",
-	"passthrough-mmio", "passthrough-irqs",
+	"passthrough-mmio", "passthrough-irqs", "dma-ram", "dma-mmio",
 };
 
 static const char *const root_props[] = { "compatible" };
@@ -492,11 +492,12 @@ static void parse_vms(struct parser *p, int node)
 	if (count > MAX_VMS)
 		cfg_fail(p, "%u VMs, at most %u are supported", count, MAX_VMS);
 	p->out->vm_count = MIN(count, MAX_VMS);
-	/* RAM disks come out of the same memory as guest RAM. */
+	/* dma-ram and RAM disks come out of the same memory as guest RAM. */
 	for (i = 0; i < p->out->vm_count; i++) {
 		const struct vm_config *vm = &p->out->vms[i];
 
 		total += MIN(vm->ram_size, UINT64_MAX - total);
+		total += MIN(vm->dma_ram_size, UINT64_MAX - total);
 		for (unsigned d = 0; d < vm->virtio_count; d++) {
 			if (vm->virtio[d].type == VM_VIRTIO_BLK &&
 			    vm->virtio[d].backing == VM_BLK_RAMDISK)
@@ -504,8 +505,8 @@ static void parse_vms(struct parser *p, int node)
 		}
 	}
 	if (total > p->lim->ram_available)
-		cfg_fail(p, "total guest RAM and RAM disks 0x%lx is more than the 0x%lx available",
-			 total, p->lim->ram_available);
+		cfg_fail(p, "total guest memory (RAM, dma-ram, RAM disks) 0x%lx is more than the "
+			 "0x%lx available", total, p->lim->ram_available);
 }
 
 static void parse_root(struct parser *p)

@@ -25,6 +25,10 @@ struct config_limits_in {
 	/* Physical INTIDs the hypervisor keeps (its console UART's SPI). */
 	const uint32_t *forbidden_irqs;
 	unsigned forbidden_irq_count;
+	/* Free RAM a dma-ram region (IPA == PA) may be taken from; none: every
+	 * dma-ram is refused. */
+	const struct mem_range *identity_ram;
+	unsigned identity_ram_count;
 	unsigned ipa_bits;		/* guest IPAs lie below 2^ipa_bits; 0 means 40 */
 	unsigned pa_bits;		/* passthrough PAs lie below 2^pa_bits; 0 means 44 */
 	uint32_t max_intid;		/* highest SPI the GIC implements; 0 means 1019 */

@@ -3,8 +3,8 @@
 #include "core/config_internal.h"
 #include "lib/string.h"
 
-/* ram, vuart, 2 vgic, passthrough mmio, virtio */
-#define MAX_WINDOWS	(4 + VM_MAX_PASSTHROUGH_MMIO + VM_MAX_VIRTIO)
+/* ram, vuart, 2 vgic, dma-ram, passthrough mmio, virtio */
+#define MAX_WINDOWS	(5 + VM_MAX_PASSTHROUGH_MMIO + VM_MAX_VIRTIO)
 
 
 static bool add_window(struct parser *p, struct cfg_window *w, unsigned *count, const char *field,
@@ -122,6 +122,76 @@ static void parse_mmio(struct parser *p, int node, unsigned vm_index, struct cfg
 	}
 }
 
+/* dma-ram: physical RAM the VM gets at IPA == PA. It must be free RAM of the
+ * machine and no other VM's; as an IPA window it is checked with the others. */
+static void parse_dma_ram(struct parser *p, int node, unsigned vm_index, struct cfg_window *w,
+			  unsigned *nw)
+{
+	struct vm_config *vm = &p->out->vms[vm_index];
+	char r1[RANGE_STR_MAX], r2[RANGE_STR_MAX];
+	uint64_t v[2];
+	bool inside = false;
+	unsigned i;
+
+	if (!cfg_read_u64s(p, node, "dma-ram", v, 2))
+		return;
+	if (v[1] == 0 || !IS_ALIGNED(v[0] | v[1], VM_RAM_ALIGN)) {
+		cfg_fail(p, "dma-ram: PA 0x%lx and size 0x%lx must be 2 MiB aligned and the size "
+			 "non-zero", v[0], v[1]);
+		return;
+	}
+	for (i = 0; i < p->lim->identity_ram_count; i++)
+		inside |= range_within(v[0], v[1], p->lim->identity_ram[i].base,
+				       p->lim->identity_ram[i].size);
+	if (!inside) {
+		cfg_fail(p, "dma-ram: %s is not free RAM of this machine", cfg_range(r1, v[0], v[1]));
+		return;
+	}
+	for (i = 0; i < vm_index; i++) {
+		const struct vm_config *o = &p->out->vms[i];
+
+		if (o->dma_ram_size && ranges_overlap(v[0], v[1], o->dma_ram_pa, o->dma_ram_size)) {
+			cfg_fail(p, "dma-ram: %s overlaps the dma-ram %s of %s",
+				 cfg_range(r1, v[0], v[1]),
+				 cfg_range(r2, o->dma_ram_pa, o->dma_ram_size), p->labels[i]);
+			return;
+		}
+	}
+	if (!add_window(p, w, nw, "dma-ram", "", "dma-ram", v[0], v[1]))
+		return;
+	vm->dma_ram_pa = v[0];
+	vm->dma_ram_size = v[1];
+}
+
+/*
+ * dma-mmio: which passthrough-mmio regions are DMA masters. Without an IOMMU
+ * such a device reads and writes physical addresses the guest programs, so
+ * the guest may only be given one together with dma-ram, where its buffers
+ * have IPA == PA (docs/security.md: what this does not protect).
+ */
+static void parse_dma_mmio(struct parser *p, int node, unsigned vm_index, bool has_dma_ram)
+{
+	struct vm_config *vm = &p->out->vms[vm_index];
+	const uint8_t *cells;
+	int count = cfg_read_u32_list(p, node, "dma-mmio", &cells);
+
+	for (int i = 0; i < count; i++) {
+		uint32_t idx = dt_be32(cells + 4 * i);
+
+		if (idx >= vm->mmio_count) {
+			cfg_fail(p, "dma-mmio: %u names no passthrough-mmio region (the VM has %u)",
+				 idx, vm->mmio_count);
+		} else if (vm->dma_mmio_mask & (1u << idx)) {
+			cfg_fail(p, "dma-mmio: %u is listed twice", idx);
+		} else {
+			vm->dma_mmio_mask |= 1u << idx;
+			if (!has_dma_ram)
+				cfg_fail(p, "dma-mmio: passthrough-mmio[%u] does DMA, which needs a "
+					 "dma-ram region (IPA == PA): there is no IOMMU", idx);
+		}
+	}
+}
+
 void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_index,
 		       bool ram_ok)
 {
@@ -146,6 +216,10 @@ void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_in
 	}
 	if (HAS(seen, VP_PT_MMIO))
 		parse_mmio(p, node, vm_index, w, &nw);
+	if (HAS(seen, VP_DMA_RAM))
+		parse_dma_ram(p, node, vm_index, w, &nw);
+	if (HAS(seen, VP_DMA_MMIO))
+		parse_dma_mmio(p, node, vm_index, HAS(seen, VP_DMA_RAM));
 	cfg_parse_virtio(p, node, vm_index, w, &nw);
 	check_windows(p, w, nw);
 }

@@ -15,7 +15,7 @@
 enum vm_prop {
 	VP_KERNEL, VP_KERNEL_IPA, VP_ENTRY_IPA, VP_DTB, VP_DTB_IPA, VP_INITRD, VP_INITRD_IPA,
 	VP_RAM, VP_VCPUS, VP_CPU_AFFINITY, VP_VUART, VP_VUART_IRQ, VP_VGIC,
-	VP_PT_MMIO, VP_PT_IRQS, VP_COUNT
+	VP_PT_MMIO, VP_PT_IRQS, VP_DMA_RAM, VP_DMA_MMIO, VP_COUNT
 };
 
 #define HAS(seen, prop) (((seen) >> (prop)) & 1u)
@@ -55,9 +55,9 @@ static inline bool cfg_spi_ok(const struct parser *p, uint32_t intid)
 	return intid >= SPI_FIRST && intid <= p->max_intid;
 }
 
-/* vuart, vgic and passthrough-mmio, every window checked against RAM and the
- * others; then vuart-irq and passthrough-irqs, checked against the
- * hypervisor's SPIs and those of earlier VMs. */
+/* vuart, vgic, passthrough-mmio and dma-ram, every window checked against RAM
+ * and the others, and dma-mmio; then vuart-irq and passthrough-irqs, checked
+ * against the hypervisor's SPIs and those of earlier VMs. */
 void cfg_parse_devices(struct parser *p, int node, uint32_t seen, unsigned vm_index,
 		       bool ram_ok);
 void cfg_parse_irqs(struct parser *p, int node, uint32_t seen, unsigned vm_index);

@@ -473,6 +473,72 @@ out:
 	return err;
 }
 
+/* The free block containing page `addr`, or 0 (its order in *order). */
+static paddr_t free_block_containing(const struct palloc_region *r, paddr_t addr, unsigned *order)
+{
+	for (unsigned o = 0; o <= PALLOC_MAX_ORDER; o++) {
+		paddr_t base = ALIGN_DOWN(addr, block_bytes(o));
+
+		if (!block_in_region(r, base, o))
+			break;
+		if (*meta_of(r, base) == meta_make(KIND_FREE, o)) {
+			*order = o;
+			return base;
+		}
+	}
+	return 0;
+}
+
+int palloc_claim(struct palloc *pa, paddr_t addr, uint64_t size)
+{
+	const struct palloc_region *r;
+	paddr_t end, p, block, first = 0, last_end = 0;
+	unsigned order;
+	int err = 0;
+
+	pa->stats.alloc_calls++;
+	if (size == 0 || addr > UINT64_MAX - size) {
+		err = -PALLOC_EINVAL;
+		goto out;
+	}
+	if (!IS_ALIGNED(addr | size, PAGE_SIZE)) {
+		err = -PALLOC_EALIGN;
+		goto out;
+	}
+	end = addr + size;
+	r = find_region(pa, addr);
+	if (!r || !range_within(addr, size, r->base, region_bytes(r))) {
+		err = -PALLOC_ERANGE;
+		goto out;
+	}
+	/* Every page must lie in a free block; blocks are disjoint, so walking
+	 * block by block visits each once. Nothing changes until all are found. */
+	for (p = addr; p < end; p = block + block_bytes(order)) {
+		block = free_block_containing(r, p, &order);
+		if (block == 0) {
+			err = -PALLOC_EORDER;
+			goto out;
+		}
+		if (p == addr)
+			first = block;
+		last_end = block + block_bytes(order);
+	}
+	for (p = addr; p < end; p = block + block_bytes(order)) {
+		block = free_block_containing(r, p, &order);
+		free_list_del(pa, block, order);
+		*meta_of(r, block) = META_INTERIOR;
+	}
+	mark_contig(r, addr, size >> PAGE_SHIFT);
+	/* What the first and last blocks held outside the range goes back; the
+	 * pieces' buddies lie inside those blocks, never in the claimed pages. */
+	release_range(pa, r, first, (addr - first) >> PAGE_SHIFT);
+	release_range(pa, r, end, (last_end - end) >> PAGE_SHIFT);
+out:
+	if (err != 0)
+		pa->stats.failed_allocs++;
+	return err;
+}
+
 void palloc_get_stats(const struct palloc *pa, struct palloc_stats *st)
 {
 	*st = pa->stats;

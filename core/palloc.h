@@ -92,6 +92,16 @@ paddr_t palloc_alloc_contig(struct palloc *pa, uint64_t size, uint64_t align);
  */
 int palloc_free_contig(struct palloc *pa, paddr_t addr, uint64_t size);
 
+/*
+ * Takes exactly [addr, addr + size) (page aligned) when every page of it is
+ * free, as one contig allocation (free it with palloc_free_contig). For RAM a
+ * VM must get at a fixed physical address (dma-ram). Returns 0, or
+ * -PALLOC_EALIGN / -PALLOC_EINVAL / -PALLOC_ERANGE (not inside one region's
+ * allocatable pages) / -PALLOC_EORDER (some page is in use); on error
+ * nothing changed.
+ */
+int palloc_claim(struct palloc *pa, paddr_t addr, uint64_t size);
+
 void palloc_get_stats(const struct palloc *pa, struct palloc_stats *st);
 
 /*

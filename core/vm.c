@@ -132,6 +132,25 @@ int vm_map_device(struct vm *vm, ipa_t ipa, paddr_t pa, uint64_t size)
 	return pt_map(&vm->s2, ipa, pa, size, pt_s2_attrs(PT_S2_DEVICE));
 }
 
+int vm_claim_identity_ram(paddr_t pa, uint64_t size)
+{
+	int err;
+
+	spin_lock(&palloc_lock);
+	err = palloc_claim(&hyp.palloc, pa, size);
+	spin_unlock(&palloc_lock);
+	if (err)
+		return err;
+	memset((void *)(uintptr_t)pa, 0, size);
+	dcache_clean_range((void *)(uintptr_t)pa, size);
+	return 0;
+}
+
+int vm_map_identity_ram(struct vm *vm, paddr_t pa, uint64_t size)
+{
+	return pt_map(&vm->s2, pa, pa, size, pt_s2_attrs(PT_S2_RAM));
+}
+
 void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_blob *dtb,
 		   const struct vm_blob *initrd, ipa_t entry)
 {

@@ -106,6 +106,11 @@ struct vm *vm_create(const char *name, ipa_t ram_ipa, uint64_t ram_size, unsigne
 		     const unsigned *affinity);
 int vm_add_vuart(struct vm *vm, ipa_t base, unsigned irq);
 int vm_map_device(struct vm *vm, ipa_t ipa, paddr_t pa, uint64_t size);
+/* dma-ram: takes [pa, +size) from the page allocator (before any VM is
+ * created, so no VM's RAM lands there), zeroed and cleaned to the point of
+ * coherency for non-coherent DMA; then maps it into one VM at IPA == PA. */
+int vm_claim_identity_ram(paddr_t pa, uint64_t size);
+int vm_map_identity_ram(struct vm *vm, paddr_t pa, uint64_t size);
 void vm_set_images(struct vm *vm, const struct vm_blob *kernel, const struct vm_blob *dtb,
 		   const struct vm_blob *initrd, ipa_t entry);
 /* Loads the images into fresh RAM and makes vCPU 0 runnable. */

@@ -108,6 +108,13 @@ struct vm_config {
 
 	unsigned virtio_count;
 	struct vm_virtio_config virtio[VM_MAX_VIRTIO];
+
+	/* dma-ram: RAM mapped at IPA == PA, where the VM's DMA-capable devices
+	 * (dma-mmio, a bit per passthrough-mmio index) can reach its buffers
+	 * without an IOMMU. dma_ram_size 0: none. */
+	paddr_t dma_ram_pa;
+	uint64_t dma_ram_size;
+	uint32_t dma_mmio_mask;
 };
 
 struct hyp_config {

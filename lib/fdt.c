@@ -842,3 +842,28 @@ int dt_cpu_mpidrs(const struct dt *dt, uint64_t *out, unsigned max)
 	}
 	return node == -DT_ERR_NOTFOUND ? count : node;
 }
+
+int dt_cpu_release_addr(const struct dt *dt, uint64_t mpidr, uint64_t *addr)
+{
+	uint64_t reg, size;
+	int cpus = find_child(dt, dt_root(dt), "cpus", 4);
+	int node;
+
+	if (cpus < 0)
+		return cpus;
+	for (node = dt_first_child(dt, cpus); node >= 0; node = dt_next_sibling(dt, node)) {
+		const char *dtype = dt_prop_str(dt, node, "device_type");
+		const char *method;
+
+		if (!dtype || strcmp(dtype, "cpu") != 0 || !dt_is_available(dt, node))
+			continue;
+		if (reg_entry(dt, node, cpus, 0, &reg, &size) != 0 || reg != mpidr)
+			continue;
+		method = dt_prop_str(dt, node, "enable-method");
+		if (!method || strcmp(method, "spin-table") != 0 ||
+		    !dt_prop_cells(dt, node, "cpu-release-addr", 2, addr))
+			return -DT_ERR_BADVALUE;
+		return 0;
+	}
+	return node == -DT_ERR_NOTFOUND ? -DT_ERR_NOTFOUND : node;
+}

@@ -158,5 +158,9 @@ int dt_memory_ranges(const struct dt *dt, struct dt_range *out, unsigned max);
 int dt_reserved_ranges(const struct dt *dt, struct dt_range *out, unsigned max);
 /* First reg value (the MPIDR affinity) of every /cpus child with device_type = "cpu". */
 int dt_cpu_mpidrs(const struct dt *dt, uint64_t *out, unsigned max);
+/* cpu-release-addr (two cells) of the cpu node whose reg is mpidr, when its
+ * enable-method is "spin-table": 0, -DT_ERR_NOTFOUND (no such cpu) or
+ * -DT_ERR_BADVALUE (another method, or no usable address). */
+int dt_cpu_release_addr(const struct dt *dt, uint64_t mpidr, uint64_t *addr);
 
 #endif

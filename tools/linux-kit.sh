@@ -238,6 +238,10 @@ vmlinuz=$OUT/kernel/boot/vmlinuz-$kernel_release
 cp "$vmlinuz" "$OUT/Image.tmp" && mv "$OUT/Image.tmp" "$OUT/Image"
 header_u64() { od -An -t u8 -j "$1" -N 8 "$OUT/Image" | tr -d ' '; }
 say "Image: $(stat -c %s "$OUT/Image") bytes, text_offset $(header_u64 8), image_size $(header_u64 16)"
+# The Raspberry Pi 4's own DTB, from the same package: QEMU's raspi4b (BOARD=rpi4) boots HyperBerry with it, as
+# the firmware would pass it on the board.
+cp "$OUT/kernel/usr/lib/linux-image-$kernel_release/broadcom/bcm2711-rpi-4-b.dtb" "$OUT/bcm2711-rpi-4-b.dtb" ||
+	die "$kernel_deb has no broadcom/bcm2711-rpi-4-b.dtb"
 
 # ---------------------------------------------------------------- initramfs
 

@@ -1,6 +1,7 @@
 /* Entry from firmware: arm64 Image header, EL2 checks, EL2 control registers in
  * a known state, .bss, per-core stack, then C. Secondaries enter at
- * secondary_entry with their logical index as PSCI context id. */
+ * secondary_entry with their logical index as PSCI context id, or at
+ * secondary_spin_entry from a spin table. */
 #include "arch/aarch64/sysreg.h"
 #include "core/config_limits.h"
 #include "board.h"
@@ -63,6 +64,17 @@ secondary_entry:
 	mov	x0, x19
 	bl	hyp_main_secondary
 	b	halt_forever
+
+#if BOARD_SMP_SPIN_TABLE
+/* Released from a spin table (core/smp.c) at EL2 with MMU and caches off and
+ * x0 = 0: the logical index comes from smp_spin_index, which the boot core
+ * cleaned to the point of coherency before writing the release address. */
+	.global secondary_spin_entry
+secondary_spin_entry:
+	adrp	x0, smp_spin_index
+	ldr	x0, [x0, :lo12:smp_spin_index]
+	b	secondary_entry
+#endif
 
 /* sp = top of hyp_stacks[x0]; clobbers x1. */
 set_stack:
@@ -145,7 +157,7 @@ halt_forever:
 	b	1b
 
 msg_wrong_el:
-	.asciz	"HyperBerry: not entered at EL2; a type-1 hypervisor needs EL2 (QEMU: -M virt,virtualization=on). Halting.\r\n"
+	.asciz	"HyperBerry: not entered at EL2; a type-1 hypervisor needs EL2 (QEMU virt: virtualization=on; Raspberry Pi: see docs/boards/rpi4.md). Halting.\r\n"
 msg_wrong_load:
 	.asciz	"HyperBerry: loaded at an address other than its link address; see docs/boards. Halting.\r\n"
 	.balign	4

@@ -21,7 +21,10 @@
 #define BOARD_VIRTIO_MMIO_STRIDE	0x200
 #define BOARD_VIRTIO_MMIO_COUNT	32
 
-/* GIC-400 frames (GICv2 with virtualization extensions). */
+/* GIC-400 frames (GICv2 with virtualization extensions); GIC_BASE/SIZE span
+ * them all, the window no VM may have passed through. */
+#define BOARD_GIC_BASE		0x08000000
+#define BOARD_GIC_SIZE		0x50000
 #define BOARD_GICD_BASE		0x08000000
 #define BOARD_GICC_BASE		0x08010000
 #define BOARD_GICH_BASE		0x08030000

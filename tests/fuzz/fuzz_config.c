@@ -28,6 +28,9 @@ static const struct mem_range g_forbidden[] = {
 	{ 0x40200000, 0x00200000 },	/* hypervisor */
 };
 static const uint32_t g_forbidden_irqs[] = { 33 };
+static const struct mem_range g_identity_ram[] = {
+	{ 0x20000000, 0x10000000 },
+};
 static const struct config_limits_in g_lim = {
 	.online_cpus = 4,
 	.ram_available = 512ULL << 20,
@@ -35,6 +38,8 @@ static const struct config_limits_in g_lim = {
 	.forbidden_count = 2,
 	.forbidden_irqs = g_forbidden_irqs,
 	.forbidden_irq_count = 1,
+	.identity_ram = g_identity_ram,
+	.identity_ram_count = 1,
 };
 
 static void build_package(void)
@@ -90,7 +95,7 @@ static void check_accepted(const struct hyp_config *cfg)
 			FUZZ_ASSERT(strcmp(vm->name, cfg->vms[j].name) != 0);
 		FUZZ_ASSERT(vm->ram_size && IS_ALIGNED(vm->ram_ipa | vm->ram_size, VM_RAM_ALIGN));
 		FUZZ_ASSERT(inside(vm->ram_ipa, vm->ram_size, 0, 1ULL << 40));
-		total += vm->ram_size;
+		total += vm->ram_size + vm->dma_ram_size;
 		FUZZ_ASSERT(vm->vcpu_count >= 1 && vm->vcpu_count <= MAX_VCPUS_PER_VM);
 		for (j = 0; j < vm->vcpu_count; j++)
 			FUZZ_ASSERT(vm->cpu_affinity[j] < g_lim.online_cpus);
@@ -126,6 +131,20 @@ static void check_accepted(const struct hyp_config *cfg)
 			for (k = 0; k < ARRAY_SIZE(g_forbidden); k++)
 				FUZZ_ASSERT(!ranges_overlap(m->pa, m->size, g_forbidden[k].base,
 							    g_forbidden[k].size));
+		}
+		/* DMA devices only with identity-mapped RAM, inside the offered RAM,
+		 * clear of the VM's RAM window and of every other VM's dma-ram. */
+		FUZZ_ASSERT(!vm->dma_mmio_mask || vm->dma_ram_size);
+		FUZZ_ASSERT(vm->dma_mmio_mask < (1u << vm->mmio_count));
+		if (vm->dma_ram_size) {
+			FUZZ_ASSERT(range_within(vm->dma_ram_pa, vm->dma_ram_size,
+						 g_identity_ram[0].base, g_identity_ram[0].size));
+			FUZZ_ASSERT(!ranges_overlap(vm->dma_ram_pa, vm->dma_ram_size, vm->ram_ipa,
+						    vm->ram_size));
+			for (k = 0; k < i; k++)
+				FUZZ_ASSERT(!ranges_overlap(vm->dma_ram_pa, vm->dma_ram_size,
+							    cfg->vms[k].dma_ram_pa,
+							    cfg->vms[k].dma_ram_size));
 		}
 		FUZZ_ASSERT(vm->irq_count <= VM_MAX_PASSTHROUGH_IRQS);
 		for (j = 0; j < vm->irq_count; j++) {

@@ -31,18 +31,19 @@ def vm_node(name, kernel, vcpus=1, cpus=None, ram_mib=64, ram_ipa=0x40000000,
     return "\n".join(lines)
 
 
-def make_image(name, nodes, hypervisor_props=""):
-    """Packs a configuration made of vm_node() strings into build/<board>/<name>.img."""
+def make_image(name, nodes, hypervisor_props="", build=BUILD):
+    """Packs a configuration made of vm_node() strings into build/<board>/<name>.img
+    (`build` picks the board's hypervisor)."""
     os.makedirs(CONFIG_DIR, exist_ok=True)
     dts = os.path.join(CONFIG_DIR, name + ".dts")
     hyp = f"\thypervisor {{ {hypervisor_props} }};\n" if hypervisor_props else ""
     with open(dts, "w") as f:
         f.write('/dts-v1/;\n/ {\n\tcompatible = "hyperberry,config-v1";\n' + hyp +
                 "\tvms {\n" + "\n".join(nodes) + "\n\t};\n};\n")
-    out = os.path.join(BUILD, name + ".img")
+    out = os.path.join(build, name + ".img")
     subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "mkimage.py"),
-                    "--hyp", os.path.join(BUILD, "hyperberry.bin"),
-                    "--elf", os.path.join(BUILD, "hyperberry.elf"),
+                    "--hyp", os.path.join(build, "hyperberry.bin"),
+                    "--elf", os.path.join(build, "hyperberry.elf"),
                     "--config", dts, "--out", out], check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
     return out

@@ -3,6 +3,7 @@ and the QEMU process is always killed, even when a test fails."""
 import os
 import re
 import shlex
+import subprocess
 import time
 
 import pexpect
@@ -13,6 +14,11 @@ HYP_BIN = os.path.join(BUILD, "hyperberry.bin")
 
 QEMU_VIRT = ("qemu-system-aarch64 -M virt,virtualization=on,gic-version=2 "
              "-cpu cortex-a72 -smp 4 -m 2G -nographic -echr 0x1d")
+# boards/rpi4/board.mk in Python: QEMU's raspi4b with the Pi's own DTB.
+RPI4_BUILD = os.path.join(ROOT, "build", "rpi4")
+RPI4_DTB = os.path.join(ROOT, "build", "linux", "bcm2711-rpi-4-b.dtb")
+QEMU_RPI4_ARGS = ("-M raspi4b -cpu cortex-a72 -smp 4 -m 2G -nographic -echr 0x1d "
+                  "-accel tcg,thread=multi -audio none")
 
 
 class Machine:
@@ -74,6 +80,21 @@ class Machine:
             except pexpect.EOF:
                 break
         return self.output()
+
+
+def rpi4_qemu():
+    """The QEMU binary with the raspi4b machine (tools/setup.sh --qemu-rpi4), or None."""
+    found = subprocess.run([os.path.join(ROOT, "tools", "setup.sh"), "--qemu-rpi4"],
+                           capture_output=True, text=True)
+    return (found.stdout.strip() or None) if found.returncode == 0 else None
+
+
+def raspi4b(image, qemu, append=None, timeout=60, logname=None):
+    """HyperBerry on QEMU's Raspberry Pi 4B, with the DTB the firmware would pass."""
+    args = [qemu] + shlex.split(QEMU_RPI4_ARGS) + ["-dtb", RPI4_DTB, "-kernel", image]
+    if append:
+        args += ["-append", append]
+    return Machine(args, timeout=timeout, logname=logname)
 
 
 def hyperberry(append=None, extra="", image=None, timeout=30, logname=None, smp=4):

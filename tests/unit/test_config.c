@@ -34,6 +34,12 @@ static const struct mem_range g_forbidden[] = {
 	{ 0x40200000, 0x00200000 },	/* hypervisor */
 };
 static const uint32_t g_forbidden_irqs[] = { 33 };
+/* Free RAM a dma-ram region may take; the second range lies under the
+ * default VM's RAM window, to test the IPA overlap. */
+static const struct mem_range g_identity_ram[] = {
+	{ 0x20000000, 0x10000000 },
+	{ 0x40800000, 0x00800000 },
+};
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -112,6 +118,8 @@ static int reset_limits(void **state)
 		.forbidden_count = ARRAY_SIZE(g_forbidden),
 		.forbidden_irqs = g_forbidden_irqs,
 		.forbidden_irq_count = ARRAY_SIZE(g_forbidden_irqs),
+		.identity_ram = g_identity_ram,
+		.identity_ram_count = ARRAY_SIZE(g_identity_ram),
 	};
 	return 0;
 }
@@ -595,6 +603,71 @@ static void test_passthrough_mmio(void **state)
 	RUN_CASES(cases);
 }
 
+/* A DMA-capable device (dma-mmio) only together with dma-ram (IPA == PA):
+ * without an IOMMU the device uses physical addresses. */
+static void test_dma_ram_and_dma_mmio(void **state)
+{
+	const char *dev = "passthrough-mmio = <0x0 0xfe340000 0x0 0x1000 0x0 0x0a000000>;";
+	const char *dma = "dma-ram = <0x0 0x20000000 0x0 0x200000>;";
+	static const struct vm_case cases[] = {
+		{ { "passthrough-mmio = <0x0 0xfe340000 0x0 0x1000 0x0 0x0a000000>;",
+		    "dma-mmio = <0>;" },
+		  { "dma-mmio: passthrough-mmio[0] does DMA, which needs a dma-ram region "
+		    "(IPA == PA): there is no IOMMU" } },
+		{ { "passthrough-mmio = <0x0 0xfe340000 0x0 0x1000 0x0 0x0a000000>;",
+		    "dma-ram = <0x0 0x20000000 0x0 0x200000>;", "dma-mmio = <1>;" },
+		  { "dma-mmio: 1 names no passthrough-mmio region (the VM has 1)" } },
+		{ { "dma-ram = <0x0 0x20000000 0x0 0x200000>;", "dma-mmio = <0>;" },
+		  { "dma-mmio: 0 names no passthrough-mmio region (the VM has 0)" } },
+		{ { "passthrough-mmio = <0x0 0xfe340000 0x0 0x1000 0x0 0x0a000000>;",
+		    "dma-ram = <0x0 0x20000000 0x0 0x200000>;", "dma-mmio = <0 0>;" },
+		  { "dma-mmio: 0 is listed twice" } },
+		{ { "dma-mmio = <>;" }, { "dma-mmio: expected a list of cells, found 0 bytes" } },
+		{ { "dma-ram = <0x0 0x20001000 0x0 0x200000>;" },
+		  { "dma-ram: PA 0x20001000 and size 0x200000 must be 2 MiB aligned and the size "
+		    "non-zero" } },
+		{ { "dma-ram = <0x0 0x20000000 0x0 0x0>;" },
+		  { "dma-ram: PA 0x20000000 and size 0x0 must be 2 MiB aligned and the size "
+		    "non-zero" } },
+		{ { "dma-ram = <0x20000000 0x200000>;" }, { "dma-ram: expected 4 cells, found 8 bytes" } },
+		{ { "dma-ram = <0x0 0x2fe00000 0x0 0x400000>;" },
+		  { "dma-ram: [0x2fe00000, 0x30200000) is not free RAM of this machine" } },
+		{ { "dma-ram = <0x0 0x40200000 0x0 0x200000>;" },	/* the hypervisor */
+		  { "dma-ram: [0x40200000, 0x40400000) is not free RAM of this machine" } },
+		{ { "dma-ram = <0x0 0x40800000 0x0 0x200000>;" },
+		  { "dma-ram: [0x40800000, 0x40a00000) overlaps ram [0x40000000, 0x41000000)" } },
+		{ { "passthrough-mmio = <0x0 0xfe340000 0x0 0x1000 0x0 0x20000000>;",
+		    "dma-ram = <0x0 0x20000000 0x0 0x200000>;" },
+		  { "dma-ram: [0x20000000, 0x20200000) overlaps passthrough-mmio[0] "
+		    "[0x20000000, 0x20001000)" } },
+	};
+	const struct vm_config *vm;
+
+	RUN_CASES(cases);
+	/* Accepted, and stored as VM creation needs it. */
+	EXPECT(PARSE("", VM("a", dev, dma, "dma-mmio = <0>;")), NULL);
+	vm = &g_cfg.vms[0];
+	assert_int_equal(vm->dma_ram_pa, 0x20000000);
+	assert_int_equal(vm->dma_ram_size, 0x200000);
+	assert_int_equal(vm->dma_mmio_mask, 1);
+	/* dma-ram alone is allowed (no DMA device yet); none means size 0. */
+	EXPECT(PARSE("", VM("a", dma), VM("b")), NULL);
+	assert_int_equal(g_cfg.vms[1].dma_ram_size, 0);
+	/* Between VMs: never the same physical RAM; it counts as guest RAM. */
+	EXPECT(PARSE("", VM("a", "dma-ram = <0x0 0x20200000 0x0 0x200000>;"),
+			 VM("b", "dma-ram = <0x0 0x20000000 0x0 0x400000>;")),
+	       "config: vm \"b\": dma-ram: [0x20000000, 0x20400000) overlaps the dma-ram "
+	       "[0x20200000, 0x20400000) of vm \"a\"");
+	EXPECT(PARSE("", VM("a", "ram = <0x0 0x40000000 0x0 0x0c000000>;",
+			    "dma-ram = <0x0 0x20000000 0x0 0x08000000>;")),
+	       "config: /vms: total guest memory (RAM, dma-ram, RAM disks) 0x14000000 is more than "
+	       "the 0x10000000 available");
+	/* A machine that offers no identity RAM refuses every dma-ram. */
+	g_lim.identity_ram_count = 0;
+	EXPECT(PARSE("", VM("a", dma)),
+	       "config: vm \"a\": dma-ram: [0x20000000, 0x20200000) is not free RAM of this machine");
+}
+
 static void test_passthrough_irqs(void **state)
 {
 	static const struct vm_case cases[] = {
@@ -675,7 +748,7 @@ static void test_between_vms(void **state)
 	EXPECT(PARSE("", vms), "config: /vms: 9 VMs, at most 8 are supported");
 	EXPECT(PARSE("", VM("a", "ram = <0x0 0x40000000 0x0 0x0c000000>;"),
 			 VM("b", "ram = <0x0 0x40000000 0x0 0x0c000000>;")),
-	       "config: /vms: total guest RAM and RAM disks 0x18000000 is more than the 0x10000000 "
+	       "config: /vms: total guest memory (RAM, dma-ram, RAM disks) 0x18000000 is more than the 0x10000000 "
 	       "available");
 	EXPECT(PARSE("", VM("a", "ram = <0x0 0x40000000 0x0 0x08000000>;"),
 			 VM("b", "ram = <0x0 0x40000000 0x0 0x08000000>;")),
@@ -806,7 +879,7 @@ static void test_virtio_limits(void **state)
 	EXPECT(PARSE("", VM("a", GIC, "ram = <0x0 0x40000000 0x0 0x08000000>;",
 			    BLK("1", "ipa = <0 0x0a000000>; interrupt = <48>; size = <0 0x08000000>;")),
 			 VM("b", "ram = <0x0 0x40000000 0x0 0x02000000>;")),
-	       "config: /vms: total guest RAM and RAM disks 0x12000000 is more than the 0x10000000 "
+	       "config: /vms: total guest memory (RAM, dma-ram, RAM disks) 0x12000000 is more than the 0x10000000 "
 	       "available");
 	EXPECT(PARSE("", VM("a", GIC, dev, SMALL_DISK("2", "0x0a000200", "49"),
 			    SMALL_DISK("3", "0x0a000400", "50"), SMALL_DISK("4", "0x0a000600", "51"),
@@ -1016,6 +1089,7 @@ int main(void)
 		cmocka_unit_test_setup(test_vuart_and_vgic, reset_limits),
 		cmocka_unit_test_setup(test_passthrough_mmio, reset_limits),
 		cmocka_unit_test_setup(test_passthrough_irqs, reset_limits),
+		cmocka_unit_test_setup(test_dma_ram_and_dma_mmio, reset_limits),
 		cmocka_unit_test_setup(test_vm_names, reset_limits),
 		cmocka_unit_test_setup(test_duplicate_property, reset_limits),
 		cmocka_unit_test_setup(test_between_vms, reset_limits),

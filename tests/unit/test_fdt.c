@@ -875,6 +875,11 @@ static void test_cpus(void **state)
 	assert_int_equal(m[0], 0);
 	assert_int_equal(m[1], 0x100000000ULL);
 	assert_int_equal(m[2], 1);
+	assert_int_equal(dt_cpu_release_addr(&dt, 0, &m[0]), 0);
+	assert_int_equal(m[0], 0xd8);
+	assert_int_equal(dt_cpu_release_addr(&dt, 0x100000000ULL, &m[0]), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_cpu_release_addr(&dt, 1, &m[0]), -DT_ERR_BADVALUE);
+	assert_int_equal(dt_cpu_release_addr(&dt, 2, &m[0]), -DT_ERR_NOTFOUND);
 
 	open_ok(&dt, &g_bad);
 	assert_int_equal(dt_cpu_mpidrs(&dt, m, 8), -DT_ERR_BADVALUE);

@@ -416,6 +416,68 @@ static void test_contig_2mib_aligned(void **state)
 	expect_consistent(&pa);
 }
 
+/* palloc_claim: exactly the asked pages, only when all are free, reversible. */
+static void test_claim_fixed_range(void **state)
+{
+	struct palloc pa;
+	struct palloc_stats initial, now;
+	paddr_t arena = arena_new(MiB(2), MiB(64));
+	paddr_t base, a, b, taken;
+
+	palloc_init(&pa);
+	assert_int_equal(palloc_add_region(&pa, arena, MiB(64)), 0);
+	base = pa.regions[0].base;
+	palloc_get_stats(&pa, &initial);
+
+	/* An unaligned start inside a large block: the rest of it goes back. */
+	a = ALIGN_UP(base, MiB(2)) + MiB(6) + 5 * PAGE_SIZE;
+	assert_int_equal(palloc_claim(&pa, a, MiB(3) + 7 * PAGE_SIZE), 0);
+	expect_consistent(&pa);
+	palloc_get_stats(&pa, &now);
+	assert_int_equal(initial.free_pages - now.free_pages, (MiB(3) >> PAGE_SHIFT) + 7);
+	/* Taken pages are neither claimable again nor handed out. */
+	assert_int_equal(palloc_claim(&pa, a + MiB(1), PAGE_SIZE), -PALLOC_EORDER);
+	assert_int_equal(palloc_claim(&pa, a - PAGE_SIZE, 2 * PAGE_SIZE), -PALLOC_EORDER);
+	while ((taken = palloc_alloc(&pa, 0)) != 0)
+		assert_false(ranges_overlap(taken, PAGE_SIZE, a, MiB(3) + 7 * PAGE_SIZE));
+	arenas_free(NULL);
+
+	/* Claims side by side, one spanning several free blocks. */
+	arena = arena_new(MiB(2), MiB(64));
+	palloc_init(&pa);
+	assert_int_equal(palloc_add_region(&pa, arena, MiB(64)), 0);
+	base = pa.regions[0].base;
+	palloc_get_stats(&pa, &initial);
+	b = ALIGN_UP(base, MiB(2)) + MiB(2);
+	assert_int_equal(palloc_claim(&pa, b, MiB(2)), 0);
+	assert_int_equal(palloc_claim(&pa, b + MiB(2), MiB(8)), 0);
+	assert_int_equal(palloc_claim(&pa, b + MiB(10), MiB(2)), 0);
+	expect_consistent(&pa);
+	/* Refusals change nothing. */
+	palloc_get_stats(&pa, &now);
+	assert_int_equal(palloc_claim(&pa, b, MiB(4)), -PALLOC_EORDER);
+	assert_int_equal(palloc_claim(&pa, b + 1, PAGE_SIZE), -PALLOC_EALIGN);
+	assert_int_equal(palloc_claim(&pa, b, 0), -PALLOC_EINVAL);
+	assert_int_equal(palloc_claim(&pa, UINT64_MAX & ~(uint64_t)(PAGE_SIZE - 1), PAGE_SIZE * 2), -PALLOC_EINVAL);
+	assert_int_equal(palloc_claim(&pa, pa.regions[0].meta_base, PAGE_SIZE), -PALLOC_ERANGE);
+	assert_int_equal(palloc_claim(&pa, base + MiB(64) - PAGE_SIZE, MiB(2)), -PALLOC_ERANGE);
+	{
+		struct palloc_stats after;
+
+		palloc_get_stats(&pa, &after);
+		expect_same_free_state(&now, &after);
+		assert_int_equal(after.failed_allocs, now.failed_allocs + 6);
+	}
+	/* A claim is a contig allocation: palloc_free_contig gives it back. */
+	assert_int_equal(palloc_free(&pa, b + MiB(2), 0), -PALLOC_EORDER);
+	assert_int_equal(palloc_free_contig(&pa, b + MiB(10), MiB(2)), 0);
+	assert_int_equal(palloc_free_contig(&pa, b + MiB(2), MiB(8)), 0);
+	assert_int_equal(palloc_free_contig(&pa, b, MiB(2)), 0);
+	palloc_get_stats(&pa, &now);
+	expect_same_free_state(&initial, &now);
+	expect_consistent(&pa);
+}
+
 static void test_contig_above_1gib(void **state)
 {
 	struct palloc pa;
@@ -660,6 +722,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_exhaustion_and_recovery, arenas_free),
 		cmocka_unit_test_teardown(test_error_detection, arenas_free),
 		cmocka_unit_test_teardown(test_contig_2mib_aligned, arenas_free),
+		cmocka_unit_test_teardown(test_claim_fixed_range, arenas_free),
 		cmocka_unit_test_teardown(test_contig_above_1gib, arenas_free),
 		cmocka_unit_test_teardown(test_regions_never_merge_across, arenas_free),
 		cmocka_unit_test_teardown(test_random_against_shadow, arenas_free),
