@@ -122,11 +122,12 @@ static void net_transmit(struct virtio_vm_dev *src)
 
 			if (!(ports & 1))
 				continue;
+			/* Even a dropped frame may have used a (too small)
+			 * buffer or broken the ring: the driver hears of both. */
 			spin_lock(&dst->lock);
-			if (virtio_net_rx(&dst->net, &dst->mmio, switch_frame, (uint32_t)len)) {
-				virtio_net_flush(&dst->mmio, VIRTIO_NET_RX_QUEUE);
-				update_irq(dst);
-			}
+			virtio_net_rx(&dst->net, &dst->mmio, switch_frame, (uint32_t)len);
+			virtio_net_flush(&dst->mmio, VIRTIO_NET_RX_QUEUE);
+			update_irq(dst);
 			spin_unlock(&dst->lock);
 		}
 	}

@@ -59,12 +59,13 @@ static void learn(struct vswitch *sw, unsigned port, const uint8_t *mac)
 uint32_t vswitch_route(struct vswitch *sw, unsigned src_port, const uint8_t *frame, uint32_t len)
 {
 	const uint8_t *dst = frame, *src = frame + ETH_ALEN;
-	uint32_t others = (uint32_t)(BIT(sw->nports) - 1) & ~(uint32_t)BIT(src_port);
 	struct vswitch_fdb_entry *e;
+	uint32_t others;
 	int owner;
 
 	if (src_port >= sw->nports)
 		return 0;
+	others = (uint32_t)(BIT(sw->nports) - 1) & ~(uint32_t)BIT(src_port);
 	if (len < ETH_HLEN) {
 		sw->stats.runts++;
 		return 0;
