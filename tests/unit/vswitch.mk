@@ -1,0 +1,3 @@
+UNIT_TESTS += vswitch
+vswitch_SRCS := vdev/virtio/vswitch.c tests/unit/test_vswitch.c
+vswitch_LIBS :=
