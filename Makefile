@@ -50,7 +50,7 @@ HYP_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(HYP_SRCS))
 size: hyp
 	$(Q)tools/size.sh $(BUILD)
 
-.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit sdcard
+.PHONY: all run test unit integration bench setup clean lint help hyp guests image fuzz fuzz-smoke linux-kit sdcard soak
 all: hyp guests
 hyp: $(BUILD)/hyperberry.bin
 
@@ -116,6 +116,11 @@ bench:
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD)
 	$(Q)$(PYTHON) tools/bench.py --build $(BUILD) --linux
 	$(Q)$(PYTHON) tools/bench_virtio.py --build $(BUILD)
+
+## make soak           20 minutes of Linux VMs under CPU, virtio-blk and virtio-net load (not in make test)
+soak:
+	$(Q)tools/setup.sh build run test linux
+	$(Q)$(PYTHON) tools/soak.py $(if $(MINUTES),--minutes $(MINUTES))
 
 ## make lint           cppcheck and gcc -fanalyzer over the hypervisor sources (CI runs it)
 lint:
