@@ -107,8 +107,6 @@ static void net_transmit(struct virtio_vm_dev *src)
 		spin_lock(&src->lock);
 		src->net.tx_pending = false;
 		len = virtio_net_tx(&src->net, &src->mmio, switch_frame);
-		if (len == 0)
-			src->net.tx_pending = false;
 		virtio_net_flush(&src->mmio, VIRTIO_NET_TX_QUEUE);
 		update_irq(src);
 		spin_unlock(&src->lock);
