@@ -206,6 +206,10 @@ static void handle_dabt(struct vcpu *v, uint64_t esr)
 			bad_guest_access(v, esr, LOG_ONCE_BAD_MMIO_SIZE, "unsupported device access");
 			return;
 		}
+		if (v->mmio_retry) {
+			v->mmio_retry = false;
+			return;
+		}
 	} else {
 		if (!r->ops->read(r->dev, v, a.ipa - r->base, a.size, &val)) {
 			bad_guest_access(v, esr, LOG_ONCE_BAD_MMIO_SIZE, "unsupported device access");
@@ -258,6 +262,10 @@ struct vcpu *handle_dabt_fast(struct vcpu *v, uint64_t esr)
 	if (a.write) {
 		if (!r->ops->write(r->dev, v, a.ipa - r->base, a.size, mmio_store_value(&a, v->regs.x)))
 			goto refused;
+		if (__builtin_expect(v->mmio_retry, 0)) {
+			v->mmio_retry = false;
+			return v;	/* ELR stays on the store */
+		}
 	} else {
 		if (!r->ops->read(r->dev, v, a.ipa - r->base, a.size, &val))
 			goto refused;

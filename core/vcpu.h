@@ -74,6 +74,9 @@ struct vcpu {
 	bool vtimer_active;		/* physical PPI 27 active when switched out */
 	/* The MMIO window this vCPU's last emulated access hit (mmio_find_cached). */
 	const struct mmio_region *mmio_last;
+	/* Set by a device's write handler: leave PC on the store so the guest
+	 * executes it again (long device work split at a preemption point). */
+	bool mmio_retry;
 	struct vgic_cpu_hw_ctx gich_ctx;
 	struct vcpu_el1 el1;
 	struct fpsimd_state fp __attribute__((aligned(16)));

@@ -419,7 +419,10 @@ bool vgic_inject_hw_fast(struct vgic *vgic, unsigned vcpu, unsigned intid)
 	    (vc->lr_refresh & (1u << n)) || !__atomic_load_n(&vgic->enabled, __ATOMIC_RELAXED) ||
 	    __atomic_load_n(&vc->queue.bucket_mask, __ATOMIC_RELAXED))
 		return false;
-	DCHECK(vgic->ops->read_elrsr0() & (1u << n));
+	/* The PPI firing again implies the entry is finished; one GICH read
+	 * makes sure of it rather than overwrite a live entry if not. */
+	if (!(vgic->ops->read_elrsr0() & (1u << n)))
+		return false;
 	lr = (lr & ~(LR_STATE_MASK | LR_PRIO_MASK)) |
 	     ((uint32_t)(irq->priority >> 3) << GICH_LR_PRIO_SHIFT) |
 	     (GICH_LR_PENDING << GICH_LR_STATE_SHIFT);

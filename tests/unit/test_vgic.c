@@ -768,6 +768,9 @@ static void test_hw_fast_injection(void **state)
 	vgic_inject_hw(&vg, 0, 27, 27);
 	flush(0);
 	assert_int_equal(guest_ack(0), 40);
+	/* 27 (priority 0xa0) cannot preempt 40 (0x10) until 40 ends. */
+	assert_int_equal(guest_ack(0), 1023);
+	guest_eoi(0, 40);
 	assert_int_equal(guest_ack(0), 27);
 	assert_int_equal(hyp_deact[27], 0);
 }

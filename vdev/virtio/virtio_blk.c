@@ -181,16 +181,22 @@ static void blk_notify(struct virtio_mmio_dev *d, unsigned queue_index)
 	if (!q)
 		return;
 	/* At most one ring's worth per notify: a driver refilling as fast as
-	 * the device drains cannot keep the device (and its vCPU) here. */
+	 * the device drains cannot keep the device (and its vCPU) here. What
+	 * is left is taken when the notify runs again (b->more). */
+	b->more = true;
 	for (unsigned budget = q->num; budget; budget--) {
 		ret = virtq_pop(q, &b->req);
-		if (ret == 0)
+		if (ret == 0) {
+			b->more = false;
 			break;
+		}
 		if (ret < 0) {
 			handle_error(b, d, q, ret);
 			if (!virtio_mmio_queue(d, queue_index) || virtq_error_is_ring(ret) ||
-			    (d->status & VIRTIO_STATUS_NEEDS_RESET))
+			    (d->status & VIRTIO_STATUS_NEEDS_RESET)) {
+				b->more = false;
 				break;
+			}
 			continue;
 		}
 		virtio_blk_handle(b, q, &b->req);

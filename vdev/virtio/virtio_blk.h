@@ -54,6 +54,10 @@ struct virtio_blk {
 	char id[VIRTIO_BLK_ID_BYTES];
 	uint8_t config[VIRTIO_BLK_CONFIG_SIZE];
 	struct virtio_blk_stats stats;
+	/* The last notify stopped at its budget with requests perhaps left:
+	 * the binding makes the driver's notify run again (the driver itself
+	 * may never notify again: with EVENT_IDX it waits for these). */
+	bool more;
 	/* Scratch for one request, kept here rather than on the EL2 stack. */
 	struct virtq_req req;
 	struct virtq_seg data[VIRTQ_MAX_SEGS];

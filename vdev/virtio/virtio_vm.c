@@ -95,10 +95,10 @@ static void update_irq(struct virtio_vm_dev *d)
  * handed to each receiver under the receiver's lock, never both at once.
  * The budget bounds one exit; a driver that kept adding frames finds them
  * taken at its next notify. */
-static void net_transmit(struct virtio_vm_dev *src)
+static bool net_transmit(struct virtio_vm_dev *src)
 {
 	unsigned budget = 4 * VIRTIO_NET_QUEUE_SIZE;
-	int len;
+	int len = 0;
 
 	spin_lock(&switch_lock);
 	while (budget--) {
@@ -130,6 +130,12 @@ static void net_transmit(struct virtio_vm_dev *src)
 		}
 	}
 	spin_unlock(&switch_lock);
+	if (len == 0)
+		return false;
+	spin_lock(&src->lock);
+	src->net.tx_pending = true;	/* the budget ran out: more to send */
+	spin_unlock(&src->lock);
+	return true;
 }
 
 static bool dev_read(void *dev, struct vcpu *v, uint64_t offset, unsigned size, uint64_t *val)
@@ -147,14 +153,25 @@ static bool dev_write(void *dev, struct vcpu *v, uint64_t offset, unsigned size,
 	struct virtio_vm_dev *d = dev;
 	bool transmit;
 
+	bool more = false;
+
 	spin_lock(&d->lock);
 	if (size <= 4)
 		virtio_mmio_write(&d->mmio, (uint32_t)offset, (uint32_t)val, size);
 	update_irq(d);
+	if (d->type == VM_VIRTIO_BLK) {
+		more = d->blk.more;
+		d->blk.more = false;
+	}
 	transmit = d->type == VM_VIRTIO_NET && d->net.tx_pending;
 	spin_unlock(&d->lock);
 	if (transmit)
-		net_transmit(d);
+		more = net_transmit(d);
+	/* Work left after a budget: the guest executes its QueueNotify store
+	 * again (interrupts are taken in between), which carries on. Only a
+	 * notify is repeated: it is idempotent, an InterruptACK would not be. */
+	if (more && offset == VIRTIO_MMIO_QUEUE_NOTIFY)
+		v->mmio_retry = true;
 	return true;
 }
 
