@@ -15,6 +15,7 @@ srcs_for() {
 	fuzz_vuart) echo "vdev/vuart_pl011.c" ;;
 	fuzz_vgic) echo "vdev/vgic.c vdev/vgic_lr.c" ;;
 	fuzz_virtq) echo "vdev/virtq.c" ;;
+	fuzz_virtio_dev) echo "vdev/virtio/virtio_blk.c vdev/virtio/virtio_net.c vdev/virtio/vswitch.c vdev/virtio_mmio.c vdev/virtq.c" ;;
 	fuzz_smccc) echo "core/smccc.c core/psci.c" ;;
 	*) echo "fuzz.sh: no source list for $1 (add it here)" >&2; return 1 ;;
 	esac

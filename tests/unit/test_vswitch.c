@@ -344,12 +344,10 @@ static void test_port_limit(void **state)
 	assert_int_equal(sw.stats.unknown, 1);
 }
 
-/* BUG (vdev/virtio/vswitch.c, vswitch_route, first line): `others` is
- * computed with BIT(src_port) before src_port is checked against nports, so
- * a src_port >= 64 is a shift past the width of unsigned long (undefined
- * behaviour; UBSan aborts this test binary here). The function documents no
- * limit on src_port and must return 0 for any port that does not exist.
- * Kept last so the other results are printed first. */
+/* Regression: `others` was computed with BIT(src_port) before src_port was
+ * checked, so a port number >= 64 shifted past the width of unsigned long
+ * (undefined behaviour, caught by UBSan). Any port that does not exist gets
+ * nothing. */
 static void test_src_port_far_out_of_range(void **state)
 {
 	(void)state;
