@@ -219,7 +219,7 @@ HOST_CFLAGS := -std=c11 -g -O1 -DHB_HOST -D_DEFAULT_SOURCE -I. -Wall -Wextra -We
 UNIT_BINS := $(patsubst %,build/host/test_%,$(UNIT_TESTS))
 
 .SECONDEXPANSION:
-build/host/test_%: $$($$*_SRCS) $(wildcard lib/*.h core/*.h arch/aarch64/*.h vdev/*.h tests/unit/*.h)
+build/host/test_%: $$($$*_SRCS) $(wildcard lib/*.h core/*.h arch/aarch64/*.h vdev/*.h vdev/virtio/*.h drivers/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($*_SRCS) -o $@ -lcmocka $($*_LIBS)
 
