@@ -17,21 +17,15 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
+from hbimage import pack_linux_config  # noqa: E402
 from qemu import BUILD, hyperberry  # noqa: E402
 from test_linux import Shell, focus, wait_ready  # noqa: E402
 
-CONFIG = os.path.join(ROOT, "configs", "virtio.dts")
 LOST = re.compile(r'vm "(linux\d)": (stopped|crashed|restarting)|EL2 FATAL|PANIC:')
 
 
 def prepare():
-    subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([os.path.join(ROOT, "tools", "linux-kit.sh"), "--config=configs/virtio.dts"], cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL)
-    image = os.path.join(BUILD, "soak.img")
-    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "mkimage.py"), "--hyp",
-                    os.path.join(BUILD, "hyperberry.bin"), "--elf", os.path.join(BUILD, "hyperberry.elf"),
-                    "--config", CONFIG, "--out", image], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    image = pack_linux_config("virtio", "soak")
     disk = os.path.join(BUILD, "soak-disk.img")
     subprocess.run([os.path.join(ROOT, "tools", "mkdisk.sh"), "--force", disk], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)

@@ -47,3 +47,21 @@ def make_image(name, nodes, hypervisor_props="", build=BUILD):
                     "--config", dts, "--out", out], check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
     return out
+
+
+def pack_linux_config(config, name):
+    """Builds HyperBerry and the guests, the (cached) Linux kit with guest DTBs
+    for the configuration configs/<config>.dts, and packs it into
+    build/<board>/<name>.img with this run's hypervisor. Returns the image."""
+    subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([os.path.join(ROOT, "tools", "setup.sh"), "build", "linux"], cwd=ROOT, check=True)
+    built = subprocess.run([os.path.join(ROOT, "tools", "linux-kit.sh"), f"--config=configs/{config}.dts"],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert built.returncode == 0, f"linux-kit.sh failed:\n{built.stdout}\n{built.stderr}"
+    out = os.path.join(BUILD, name + ".img")
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "mkimage.py"),
+                    "--hyp", os.path.join(BUILD, "hyperberry.bin"),
+                    "--elf", os.path.join(BUILD, "hyperberry.elf"),
+                    "--config", os.path.join(ROOT, "configs", config + ".dts"), "--out", out],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return out

@@ -9,7 +9,7 @@ import time
 import pexpect
 import pytest
 
-from hbimage import CONFIG_DIR, make_image, vm_node
+from hbimage import CONFIG_DIR, make_image, pack_linux_config, vm_node
 from qemu import BUILD, ROOT, hyperberry
 
 KIT = os.path.join(ROOT, "build", "linux")
@@ -36,19 +36,7 @@ def key_values(path):
 def kit():
     """Builds HyperBerry, the guests and the (cached) Linux kit once, and packs
     configs/default.dts with this run's hypervisor (HB_BUILD)."""
-    subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([os.path.join(ROOT, "tools", "setup.sh"), "build", "linux"], cwd=ROOT, check=True)
-    built = subprocess.run([os.path.join(ROOT, "tools", "linux-kit.sh"),
-                            "--config=configs/default.dts"],
-                           cwd=ROOT, capture_output=True, text=True)
-    assert built.returncode == 0, f"linux-kit.sh failed:\n{built.stdout}\n{built.stderr}"
-    image = os.path.join(BUILD, "linux-default.img")
-    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "mkimage.py"),
-                    "--hyp", os.path.join(BUILD, "hyperberry.bin"),
-                    "--elf", os.path.join(BUILD, "hyperberry.elf"),
-                    "--config", os.path.join(ROOT, "configs", "default.dts"), "--out", image],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    image = pack_linux_config("default", "linux-default")
     version = key_values(os.path.join(KIT, "KERNEL_VERSION"))
     print(f"Linux kit: kernel {version.get('package')} {version.get('version')}")
     return {"default_image": image, "version": version}

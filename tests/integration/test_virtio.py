@@ -5,30 +5,20 @@ the VM switch ping each other and move 10 MiB with nc while a third VM on the
 switch sees none of it."""
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
+from hbimage import pack_linux_config
 from qemu import BUILD, ROOT, hyperberry
 from test_linux import COMMAND_TIMEOUT, Shell, assert_hypervisor_healthy, diagnostics, focus, wait_ready
 
-CONFIG = os.path.join(ROOT, "configs", "virtio.dts")
 VMS = ["linux1", "linux2", "linux3"]
 
 
 @pytest.fixture(scope="module")
 def setup():
-    subprocess.run(["make", "--no-print-directory", "all"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run([os.path.join(ROOT, "tools", "setup.sh"), "build", "linux"], cwd=ROOT, check=True)
-    built = subprocess.run([os.path.join(ROOT, "tools", "linux-kit.sh"), "--config=configs/virtio.dts"],
-                           cwd=ROOT, capture_output=True, text=True)
-    assert built.returncode == 0, f"linux-kit.sh failed:\n{built.stdout}\n{built.stderr}"
-    image = os.path.join(BUILD, "linux-virtio.img")
-    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "mkimage.py"),
-                    "--hyp", os.path.join(BUILD, "hyperberry.bin"),
-                    "--elf", os.path.join(BUILD, "hyperberry.elf"),
-                    "--config", CONFIG, "--out", image], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    image = pack_linux_config("virtio", "linux-virtio")
     disk = os.path.join(BUILD, "test-disk.img")
     subprocess.run([os.path.join(ROOT, "tools", "mkdisk.sh"), "--force", disk], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
