@@ -1,6 +1,7 @@
 /* hostile: a guest that spends a million operations trying to hurt the
  * hypervisor (system registers, wild loads/stores, hypercalls, PSCI, cache,
- * TLB and WFx) and checks that it, and every one of its registers, survive. */
+ * TLB, WFx and virtio devices driven with random descriptors) and checks
+ * that it, and every one of its registers, survive. */
 #include "guests/lib/gic.h"
 #include "guests/lib/vtimer.h"
 #include "lib/fdt.h"
@@ -105,11 +106,12 @@ static uint64_t rnd_value(void)
 
 /* ------------------------------------------------------- op bookkeeping */
 
-enum op_class { C_MRS, C_MSR, C_SYS, C_MEM, C_HVC, C_SMC, C_PSCI, C_CACHE, C_WFX, C_COUNT };
+enum op_class { C_MRS, C_MSR, C_SYS, C_MEM, C_HVC, C_SMC, C_PSCI, C_CACHE, C_WFX, C_VIRTIO, C_COUNT };
 static const char *const class_names[C_COUNT] = {
-	"mrs", "msr", "sys", "mem", "hvc", "smc", "psci", "cache", "wfx",
+	"mrs", "msr", "sys", "mem", "hvc", "smc", "psci", "cache", "wfx", "virtio",
 };
-static const unsigned class_weight[C_COUNT] = { 200, 150, 50, 350, 70, 50, 40, 80, 10 }; /* per mille */
+/* Per mille; without virtio devices (natively, say) virtio picks become mem. */
+static const unsigned class_weight[C_COUNT] = { 200, 150, 50, 300, 70, 50, 40, 80, 10, 50 };
 
 struct class_stats {
 	uint64_t ops, faults, undefs;
@@ -826,7 +828,8 @@ static void judge_psci(struct op *o, enum call_kind kind)
 		smccc_violation(o, "PSCI call changed x1..x3");
 }
 
-static void execute(struct op *o, enum call_kind kind)
+/* Returns whether the operation took an exception. */
+static bool execute(struct op *o, enum call_kind kind)
 {
 	const uint32_t *snippet = snippet_for(o->insn);
 	struct rt_fault f;
@@ -853,6 +856,7 @@ static void execute(struct op *o, enum call_kind kind)
 		judge_call(o);
 	if (hb && kind != CALL_ANY)
 		judge_psci(o, kind);
+	return f.count != 0;
 }
 
 /* ------------------------------------------------------------------ WFx */
@@ -919,6 +923,780 @@ static void run_wfx(struct op *o)
 	vtimer_set_ctl(0);
 }
 
+/* --------------------------------------------------------------- virtio */
+
+/*
+ * The virtio-mmio devices tests/integration/test_hostile.py gives this VM (a
+ * virtio-blk RAM disk and two virtio-net ports on the VM switch, so frames
+ * one sends reach the other), found by probing the windows from 0x0a000000.
+ * A device reads and writes only our RAM, but anywhere in it, which is its
+ * right: so every address that lands inside RAM, in a descriptor or a queue
+ * register, is folded into the virtio area (the top MiB of RAM), and the
+ * device never writes over our code, stack or tables. Addresses outside RAM
+ * stay as random as they come. The area starts with a home slot of rings
+ * per queue (descriptors +0, available ring +4 KiB, used ring +8 KiB).
+ */
+#define VIRTIO_WINDOWS		0x0a000000ull
+#define VIRTIO_WINDOW_SIZE	0x200u
+#define VIRTIO_MAX_DEVS		4		/* a VM has at most 4 */
+#define VIRTIO_AREA_SIZE	MiB(1)
+#define VIRTIO_RING_SLOT	KiB(16)
+#define VIRTIO_BUFFERS		(VIRTIO_MAX_DEVS * 2 * VIRTIO_RING_SLOT)
+#define CHAIN_MAX		8
+
+/* virtio-mmio registers (virtio 1.2, 4.2.2; docs/virtio.md) */
+#define VR_MAGIC		0x000
+#define VR_VERSION		0x004
+#define VR_DEVICE_ID		0x008
+#define VR_VENDOR		0x00c
+#define VR_DEV_FEAT		0x010
+#define VR_DEV_FEAT_SEL		0x014
+#define VR_DRV_FEAT		0x020
+#define VR_DRV_FEAT_SEL		0x024
+#define VR_QUEUE_SEL		0x030
+#define VR_QUEUE_NUM_MAX	0x034
+#define VR_QUEUE_NUM		0x038
+#define VR_QUEUE_READY		0x044
+#define VR_QUEUE_NOTIFY		0x050
+#define VR_ISR			0x060
+#define VR_ISR_ACK		0x064
+#define VR_STATUS		0x070
+#define VR_DESC			0x080	/* low word; the high word follows */
+#define VR_DRIVER		0x090
+#define VR_DEVICE		0x0a0
+#define VR_CONFIG_GEN		0x0fc
+#define VR_CONFIG		0x100
+
+#define VIRTIO_MAGIC		0x74726976u	/* "virt" */
+#define VIRTIO_VENDOR		0x59524248u	/* "HBRY" */
+#define VIRTIO_ID_NET		1u
+#define VIRTIO_ID_BLK		2u
+#define VS_ACK			1u
+#define VS_DRIVER		2u
+#define VS_DRIVER_OK		4u
+#define VS_FEATURES_OK		8u
+#define VS_VALID		0xcfu	/* the above, NEEDS_RESET (0x40), FAILED (0x80) */
+#define VS_RUNNING		(VS_ACK | VS_DRIVER | VS_FEATURES_OK | VS_DRIVER_OK)
+#define VD_NEXT			1u
+#define VD_WRITE		2u
+#define VD_INDIRECT		4u
+
+static const uint16_t virtio_regs[] = {
+	VR_MAGIC, VR_VERSION, VR_DEVICE_ID, VR_VENDOR, VR_DEV_FEAT, VR_DEV_FEAT_SEL, VR_DRV_FEAT,
+	VR_DRV_FEAT_SEL, VR_QUEUE_SEL, VR_QUEUE_NUM_MAX, VR_QUEUE_NUM, VR_QUEUE_READY,
+	VR_QUEUE_NOTIFY, VR_ISR, VR_ISR_ACK, VR_STATUS, VR_DESC, VR_DESC + 4, VR_DRIVER,
+	VR_DRIVER + 4, VR_DEVICE, VR_DEVICE + 4, VR_CONFIG_GEN,
+};
+
+/* What we last told the device about a queue; only a guide for the fuzzer. */
+struct vq_model {
+	uint64_t desc, avail, used;
+	uint32_t num;
+	uint16_t avail_idx;	/* the next available index we publish */
+};
+
+struct vdev {
+	uint64_t base;
+	uint32_t id, queue_max;
+	unsigned queues, slot, config_size;
+	uint8_t config[24];	/* read at start; these devices never change it */
+	uint32_t status;	/* after our last operation on it */
+	struct vq_model q[2];
+};
+
+/* The harness access of a virtio operation. */
+struct vaccess {
+	uint64_t ipa, value;
+	unsigned size;		/* 1, 2, 4 or 8 bytes */
+	bool store;
+};
+
+static struct vdev vdevs[VIRTIO_MAX_DEVS];
+static unsigned vdev_count;
+static uint64_t virtio_area;
+static uint64_t virtio_violations, virtio_setups, virtio_setups_correct, virtio_chains;
+static uint64_t virtio_notifies, virtio_resets;
+
+static uint32_t vread(const struct vdev *d, unsigned off)
+{
+	return *(volatile uint32_t *)(d->base + off);
+}
+
+static void vwrite(const struct vdev *d, unsigned off, uint32_t value)
+{
+	*(volatile uint32_t *)(d->base + off) = value;
+}
+
+static bool in_area(uint64_t ipa, uint64_t len)
+{
+	return ipa >= virtio_area && ipa <= ram_end && len <= ram_end - ipa;
+}
+
+/* Byte by byte (rings may be misaligned on purpose), only inside the area. */
+static void area_put(uint64_t ipa, uint64_t value, unsigned bytes)
+{
+	if (!in_area(ipa, bytes))
+		return;
+	for (unsigned i = 0; i < bytes; i++, value >>= 8)
+		((volatile uint8_t *)ipa)[i] = (uint8_t)value;
+}
+
+static uint64_t area_get(uint64_t ipa, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	if (!in_area(ipa, bytes))
+		return ~0ull;
+	while (bytes--)
+		v = v << 8 | ((volatile uint8_t *)ipa)[bytes];
+	return v;
+}
+
+static uint64_t fold_into_area(uint64_t ipa)
+{
+	if (ipa >= RT_RAM_BASE && ipa < virtio_area)
+		return virtio_area + (ipa - RT_RAM_BASE) % VIRTIO_AREA_SIZE;
+	return ipa;
+}
+
+/* Where a ring, table or buffer of len bytes goes: mostly the buffer part of
+ * the area; else across either end of RAM, on the device windows, on one of
+ * this device's rings, anywhere in our RAM (folded) or anywhere at all. */
+static uint64_t rnd_virtio_ipa(const struct vdev *d, uint64_t len, unsigned align)
+{
+	const struct vq_model *q = &d->q[rnd_below(d->queues)];
+	const uint64_t room = VIRTIO_AREA_SIZE - VIRTIO_BUFFERS;
+	uint64_t ipa;
+
+	switch (rnd_below(32)) {
+	case 0: ipa = rnd_value(); break;
+	case 1: ipa = rnd() & GENMASK(47, 0); break;
+	case 2: ipa = ram_end - (len ? rnd() % len : 0); break;
+	case 3: ipa = RT_RAM_BASE - 1 - rnd_below(4096); break;
+	case 4: ipa = VIRTIO_WINDOWS + rnd_below(0x1000); break;
+	case 5: ipa = RT_RAM_BASE + rnd() % (ram_end - RT_RAM_BASE); break;
+	case 6: ipa = q->desc + rnd_below(64); break;
+	case 7: ipa = q->avail + rnd_below(16); break;
+	case 8: ipa = q->used + rnd_below(16); break;
+	default: ipa = virtio_area + VIRTIO_BUFFERS + (len < room ? rnd() % (room - len + 1) : 0); break;
+	}
+	if (rnd_below(8))
+		ipa &= ~(uint64_t)(align - 1);
+	return fold_into_area(ipa);
+}
+
+static uint32_t rnd_buf_len(void)
+{
+	switch (rnd_below(8)) {
+	case 0: return rnd_below(2) ? 0 : (uint32_t)rnd_value();
+	case 1: return 16;
+	case 2: return 1;
+	case 3: return 512u << rnd_below(4);
+	default: return 1 + rnd_below(2048);
+	}
+}
+
+/* The one way descriptors are written: the address is folded. */
+static void put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
+{
+	const uint64_t p = table + 16ull * i;
+
+	area_put(p, fold_into_area(addr), 8);
+	area_put(p + 8, len, 4);
+	area_put(p + 12, flags, 2);
+	area_put(p + 14, next, 2);
+}
+
+static unsigned queue_entries(const struct vq_model *q)	/* what we fill */
+{
+	return q->num && q->num <= 256 && !(q->num & (q->num - 1)) ? q->num : 8;
+}
+
+static uint64_t home_ring(const struct vdev *d, unsigned queue)
+{
+	return virtio_area + (d->slot * 2 + queue) * VIRTIO_RING_SLOT;
+}
+
+/*
+ * The driver's set-up (virtio 1.2, 3.1.1). care/16 is the chance that each
+ * step is made, and made right; 16 is a correct driver with its rings at
+ * their home slots and qsize entries (0: a random size). DRIVER_OK is left
+ * to the caller.
+ */
+static void virtio_setup(struct vdev *d, unsigned care, uint32_t qsize)
+{
+	uint32_t offered[2] = { 0, 1 };	/* the high word's bit 0 is VERSION_1 */
+	unsigned bits = 0;
+
+#define VSTEP()	(rnd_below(16) < care)
+	if (VSTEP())
+		vwrite(d, VR_STATUS, 0);
+	if (VSTEP())
+		vwrite(d, VR_STATUS, VS_ACK);
+	if (VSTEP())
+		vwrite(d, VR_STATUS, VS_ACK | VS_DRIVER);
+	for (unsigned w = 0; w < 2; w++) {
+		if (VSTEP()) {
+			vwrite(d, VR_DEV_FEAT_SEL, w);
+			offered[w] = vread(d, VR_DEV_FEAT);
+		}
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		if (VSTEP())
+			vwrite(d, VR_DRV_FEAT_SEL, VSTEP() ? w : (uint32_t)rnd_value());
+		if (VSTEP())	/* a random subset of the offer, with VERSION_1 */
+			vwrite(d, VR_DRV_FEAT, VSTEP() ? (offered[w] & (uint32_t)rnd()) | w
+						      : (uint32_t)rnd_value());
+	}
+	if (VSTEP())
+		vwrite(d, VR_STATUS, VS_ACK | VS_DRIVER | VS_FEATURES_OK);
+	while ((1u << bits) < d->queue_max)
+		bits++;
+	for (unsigned j = 0; j < d->queues; j++) {
+		struct vq_model *q = &d->q[j];
+		const uint64_t home = home_ring(d, j);
+		uint32_t num = qsize ? qsize : 1u << rnd_below(bits + 1);
+
+		if (VSTEP())
+			vwrite(d, VR_QUEUE_SEL, VSTEP() ? j : (uint32_t)rnd_value());
+		if (VSTEP())
+			(void)vread(d, VR_QUEUE_NUM_MAX);
+		if (!VSTEP())
+			num = rnd_below(2) ? (uint32_t)rnd_value() : num + 1 + rnd_below(3);
+		q->num = num;
+		q->desc = VSTEP() ? home : rnd_virtio_ipa(d, 16ull * (uint16_t)num, 16);
+		q->avail = VSTEP() ? home + KiB(4) : rnd_virtio_ipa(d, 6 + 2ull * (uint16_t)num, 2);
+		q->used = VSTEP() ? home + KiB(8) : rnd_virtio_ipa(d, 6 + 8ull * (uint16_t)num, 4);
+		if (VSTEP())
+			vwrite(d, VR_QUEUE_NUM, num);
+		for (unsigned r = 0; r < 3; r++) {
+			const uint64_t ipa = r == 0 ? q->desc : r == 1 ? q->avail : q->used;
+
+			if (VSTEP())	/* folded: the high word may stay 0 */
+				vwrite(d, VR_DESC + 0x10 * r, (uint32_t)fold_into_area((uint32_t)ipa));
+			if (VSTEP())
+				vwrite(d, VR_DESC + 0x10 * r + 4, (uint32_t)(ipa >> 32));
+		}
+		q->avail_idx = 0;
+		area_put(q->avail, 0, 4);	/* flags, idx */
+		area_put(q->used, 0, 4);
+		if (VSTEP())
+			vwrite(d, VR_QUEUE_READY, VSTEP() ? 1 : (uint32_t)rnd_value());
+	}
+#undef VSTEP
+}
+
+/* A chain the device should like, most of the time: a block request
+ * (header, data, status byte), a frame for the switch, or room for one. */
+struct chain {
+	unsigned n;
+	uint64_t addr[CHAIN_MAX];
+	uint32_t len[CHAIN_MAX];
+	bool write[CHAIN_MAX];
+};
+
+static void chain_add(struct chain *c, uint64_t addr, uint32_t len, bool write)
+{
+	if (c->n < CHAIN_MAX) {
+		c->addr[c->n] = addr;
+		c->len[c->n] = len;
+		c->write[c->n++] = write;
+	}
+}
+
+static void put_mac(uint64_t at)
+{
+	const struct vdev *d = &vdevs[rnd_below(vdev_count)];
+
+	switch (rnd_below(4)) {
+	case 0: area_put(at, 0xffffffffffffull, 6); break;		/* broadcast */
+	case 1: area_put(at, rnd() | 1, 6); break;			/* multicast */
+	case 2: area_put(at, rnd() & ~1ull, 6); break;			/* unknown unicast */
+	default:	/* a port's own MAC: as destination, or posing as its source */
+		for (unsigned i = 0; i < 6; i++)
+			area_put(at + i, d->id == VIRTIO_ID_NET ? d->config[i] : 0xff, 1);
+		break;
+	}
+}
+
+static void plausible_request(const struct vdev *d, unsigned queue, struct chain *c)
+{
+	static const uint32_t blk_types[] = { 0, 1, 4, 8, 11 };	/* IN OUT FLUSH GET_ID DISCARD */
+	uint64_t a;
+	uint32_t len;
+
+	if (d->id == VIRTIO_ID_BLK) {
+		const uint32_t type = rnd_below(8) ? blk_types[rnd_below(5)] : (uint32_t)rnd();
+		const unsigned data = rnd_below(4);
+
+		a = rnd_virtio_ipa(d, 16, 8);
+		area_put(a, type, 4);
+		area_put(a + 4, 0, 4);
+		area_put(a + 8, rnd_below(4) ? rnd_below(2100) : rnd_value(), 8);	/* sector */
+		chain_add(c, a, 16, false);
+		for (unsigned i = 0; i < data; i++) {
+			len = rnd_below(4) ? 512u << rnd_below(3) : rnd_buf_len();
+			/* mostly device-writable for IN, readable otherwise */
+			chain_add(c, rnd_virtio_ipa(d, len, 8), len, (type == 0) == (rnd_below(8) != 0));
+		}
+		chain_add(c, rnd_virtio_ipa(d, 1, 1), 1, rnd_below(8));
+	} else if (queue == 1) {	/* transmit: header, then the frame */
+		len = rnd_below(8) ? 12 + 14 + rnd_below(1600) : rnd_buf_len();
+		a = rnd_virtio_ipa(d, len, 2);
+		put_mac(a + 12);
+		put_mac(a + 18);
+		if (len > 12 && rnd_below(2)) {
+			chain_add(c, a, 12, false);
+			chain_add(c, a + 12, len - 12, false);
+		} else {
+			chain_add(c, a, len, !rnd_below(8));
+		}
+	} else {			/* receive */
+		for (unsigned i = 1 + rnd_below(2); i; i--) {
+			len = rnd_below(4) ? 1526 + rnd_below(600) : rnd_buf_len();
+			chain_add(c, rnd_virtio_ipa(d, len, 2), len, rnd_below(8));
+		}
+	}
+}
+
+/* Into `entries` slots of table from a random one, with an odd stride
+ * (distinct entries when they are a power of two); returns the head. */
+static unsigned link_chain(uint64_t table, unsigned entries, const struct chain *c, bool from0)
+{
+	const unsigned start = from0 ? 0 : rnd_below(entries);
+	const unsigned stride = from0 ? 1 : 1 + 2 * rnd_below(entries);
+
+	for (unsigned i = 0; i < c->n; i++) {
+		const bool last = i + 1 == c->n;
+
+		put_desc(table, (start + i * stride) % entries, c->addr[i], c->len[i],
+			 (c->write[i] ? VD_WRITE : 0) | (last ? 0 : VD_NEXT),
+			 last ? (uint16_t)rnd() : (start + (i + 1) * stride) % entries);
+	}
+	return start;
+}
+
+/* Random descriptors, random links: loops, bad next, bad flags. */
+static unsigned random_chain(const struct vdev *d, uint64_t table, unsigned entries)
+{
+	const unsigned n = 1 + rnd_below(CHAIN_MAX);
+	unsigned head = rnd_below(entries);
+
+	for (unsigned i = 0, at = head; i < n; i++) {
+		const uint32_t len = rnd_buf_len();
+		const unsigned next = rnd_below(8) ? rnd_below(entries) : (uint16_t)rnd();
+
+		put_desc(table, at, rnd_virtio_ipa(d, len, 1), len,
+			 rnd_below(4) ? rnd_below(8) : (uint16_t)rnd(), (uint16_t)next);
+		at = next % entries;
+	}
+	return rnd_below(16) ? head : (uint16_t)rnd();
+}
+
+/* Writes a few chains into a queue's table and publishes them. */
+static void virtio_fill_ring(struct vdev *d, unsigned queue)
+{
+	struct vq_model *q = &d->q[queue];
+	const unsigned entries = queue_entries(q);
+	const uint64_t used = area_get(q->used + 2, 2);
+
+	/* Where the device is, if it took everything it was given. */
+	if (used <= 0xffff && rnd_below(8))
+		q->avail_idx = (uint16_t)used;
+	for (unsigned n = 1 + rnd_below(4); n; n--) {
+		struct chain c = { 0 };
+		unsigned head, kind = rnd_below(8);
+		uint64_t table;
+
+		if (kind < 5) {
+			plausible_request(d, queue, &c);
+			head = link_chain(q->desc, entries, &c, false);
+		} else if (kind < 7) {	/* the same through an indirect table */
+			plausible_request(d, queue, &c);
+			table = rnd_virtio_ipa(d, 16ull * c.n, 16);
+			link_chain(table, c.n, &c, true);
+			if (!rnd_below(8))	/* indirect in indirect, often a loop */
+				put_desc(table, rnd_below(c.n),
+					 rnd_below(2) ? table : rnd_virtio_ipa(d, 64, 16), 16 * c.n,
+					 VD_INDIRECT | (uint16_t)(rnd() & 3), (uint16_t)rnd());
+			head = rnd_below(entries);
+			put_desc(q->desc, head, table, rnd_below(8) ? 16 * c.n : rnd_buf_len(),
+				 VD_INDIRECT | (rnd_below(8) ? 0 : (uint16_t)rnd()), rnd_below(entries));
+		} else {
+			head = random_chain(d, rnd_below(8) ? q->desc : rnd_virtio_ipa(d, 256, 16),
+					    entries);
+		}
+		if (!rnd_below(8)) {	/* one more stray descriptor, maybe in the chain */
+			const uint32_t len = rnd_buf_len();
+
+			put_desc(q->desc, rnd_below(entries), rnd_virtio_ipa(d, len, 1), len,
+				 (uint16_t)rnd(), (uint16_t)rnd());
+		}
+		area_put(q->avail + 4 + 2 * (q->avail_idx % entries),
+			 rnd_below(32) ? head : rnd_value(), 2);
+		q->avail_idx++;
+		virtio_chains++;
+	}
+	if (!rnd_below(32))
+		q->avail_idx += (uint16_t)rnd();
+	area_put(q->avail, rnd_below(4) ? 0 : rnd_value(), 2);	/* flags */
+	if (!rnd_below(8))
+		area_put(q->avail + 4 + 2 * entries, rnd_value(), 2);	/* used_event */
+	area_put(q->avail + 2, q->avail_idx, 2);
+}
+
+/* The device whose window holds all of [ipa, ipa + size), if the access is
+ * naturally aligned; else NULL. */
+static const struct vdev *virtio_device_at(uint64_t ipa, unsigned size)
+{
+	for (unsigned i = 0; i < vdev_count; i++) {
+		if (ipa >= vdevs[i].base && ipa + size <= vdevs[i].base + VIRTIO_WINDOW_SIZE &&
+		    !(ipa & (size - 1)))
+			return &vdevs[i];
+	}
+	return NULL;
+}
+
+/*
+ * What a load must return where docs/virtio.md fixes it: the identification
+ * registers, 0 for write-only registers, holes and any access to the
+ * registers that is not 32 bits, the config bytes for aligned 1/2/4-byte
+ * accesses inside it and 0 for anything else there. The registers that hold
+ * state (features, queue, status) are only held to their possible values.
+ */
+static bool virtio_load_ok(const struct vdev *d, unsigned off, unsigned size, uint64_t v)
+{
+	uint64_t want = 0;
+
+	if (size < 8 && v >> (8 * size))
+		return false;
+	if (off >= VR_CONFIG) {
+		off -= VR_CONFIG;
+		if (size <= 4 && off + size <= d->config_size) {
+			for (unsigned i = size; i--;)
+				want = want << 8 | d->config[off + i];
+		}
+		return v == want;
+	}
+	if (size != 4)
+		return v == 0;
+	switch (off) {
+	case VR_MAGIC: return v == VIRTIO_MAGIC;
+	case VR_VERSION: return v == 2;
+	case VR_DEVICE_ID: return v == d->id;
+	case VR_VENDOR: return v == VIRTIO_VENDOR;
+	case VR_QUEUE_NUM_MAX: return v == 0 || v == d->queue_max;
+	case VR_QUEUE_READY: return v <= 1;
+	case VR_ISR: return v <= 3;
+	case VR_STATUS: return !(v & ~VS_VALID) && (!(v & VS_DRIVER_OK) || (v & VS_FEATURES_OK));
+	case VR_DEV_FEAT: case VR_CONFIG_GEN: return true;
+	default: return v == 0;
+	}
+}
+
+static void virtio_violation(struct op *o, const char *what, uint64_t a, uint64_t b)
+{
+	virtio_violations++;
+	report(o, what, a, b);
+}
+
+/* The operation's own access, through the harness so every register is
+ * checked across the trap (a notify does all of the device's work in it).
+ * A quarter go through the far window, Device or Normal memory: with
+ * Normal memory misaligned accesses reach the hypervisor too. */
+static void build_virtio_access(struct op *o, const struct vaccess *a)
+{
+	static const uint32_t loads[] = { 0x39400000, 0x79400000, 0xb9400000, 0xf9400000 };
+	static const uint32_t stores[] = { 0x39000000, 0x79000000, 0xb9000000, 0xf9000000 };
+	const unsigned log = a->size == 8 ? 3 : a->size / 2;
+	uint64_t va = a->ipa;
+	unsigned rt, rn;
+
+	if (a->store)	/* XZR stores 0, so it only stands in for a 0 */
+		rt = a->value == 0 && rnd_below(2) ? 31 : rnd_gpr_not(30, 30);
+	else
+		rt = rnd_reg();
+	rn = rnd_gpr_not(rt, rt);
+	if (!rnd_below(4)) {
+		far_window_map(0, rnd_below(2));
+		va = FAR_WINDOW_VA + a->ipa;
+	}
+	o->insn = (a->store ? stores : loads)[log] | rn << 5 | rt;
+	set_reg(o, rn, va);
+	if (a->store)
+		set_reg(o, rt, a->value);
+	else
+		o->may_change = reg_bit(rt);
+	o->may_abort = !virtio_device_at(a->ipa, a->size);
+}
+
+static void judge_virtio(struct op *o, struct vdev *d, const struct vaccess *a, bool faulted,
+			 bool correct_setup)
+{
+	const struct vdev *hit = virtio_device_at(a->ipa, a->size);
+	const unsigned rt = o->insn & 31, off = hit ? (unsigned)(a->ipa - hit->base) : 0;
+	const uint64_t stored = rt == 31 ? 0 : a->value;
+	uint32_t status;
+
+	if (faulted || !hit) {
+		/* nothing the documentation fixes */
+	} else if (!a->store && rt != 31 && !virtio_load_ok(hit, off, a->size, o->ctx.out[rt])) {
+		virtio_violation(o, "virtio load (offset, value)", off, o->ctx.out[rt]);
+	} else if (a->store && a->size == 4 && off == VR_STATUS && (uint32_t)stored == 0) {
+		virtio_resets++;
+		if (vread(hit, VR_STATUS) || vread(hit, VR_ISR) || vread(hit, VR_QUEUE_READY))
+			virtio_violation(o, "virtio reset left status, ISR or queue 0 live",
+					 vread(hit, VR_STATUS), vread(hit, VR_ISR));
+	} else if (correct_setup) {
+		status = vread(d, VR_STATUS);
+		for (unsigned j = 0; j < d->queues; j++) {
+			vwrite(d, VR_QUEUE_SEL, j);
+			if (!vread(d, VR_QUEUE_READY))
+				status |= 0x100u << j;
+		}
+		if (status != VS_RUNNING)
+			virtio_violation(o, "virtio correct set-up refused (status, queues)",
+					 status, d->base);
+	}
+	d->status = status = vread(d, VR_STATUS);
+	if (!virtio_load_ok(d, VR_STATUS, 4, status))
+		virtio_violation(o, "virtio status impossible (status, window)", status, d->base);
+}
+
+/* A value for a register store; any address we give lands outside our RAM
+ * or in the area, even once combined with either half already there. */
+static uint64_t rnd_virtio_reg_value(const struct vdev *d, unsigned off)
+{
+	switch (off) {
+	case VR_QUEUE_SEL: case VR_QUEUE_NOTIFY:
+	case VR_DEV_FEAT_SEL: case VR_DRV_FEAT_SEL: return rnd_below(2) ? rnd_below(4) : rnd_value();
+	case VR_STATUS: return rnd_below(2) ? rnd_below(256) : rnd_value();
+	case VR_QUEUE_NUM: return rnd_below(2) ? 1u << rnd_below(10) : rnd_value();
+	case VR_QUEUE_READY: return rnd_below(4) ? 1 : rnd_value();
+	case VR_DESC: case VR_DRIVER: case VR_DEVICE:
+		return fold_into_area((uint32_t)(rnd_below(2) ? rnd_virtio_ipa(d, 64, 16) : rnd_value()));
+	default: return rnd_value();
+	}
+}
+
+static void run_virtio(struct op *o)
+{
+	struct vdev *d = &vdevs[rnd_below(vdev_count)];
+	const unsigned queue = rnd_below(d->queues);
+	unsigned action = rnd_below(16);
+	struct vaccess a = { .ipa = d->base, .size = 4, .store = true };
+	bool correct = false, faulted;
+	unsigned care, off;
+
+	/* Like a driver, half the time a device that is not running (a broken
+	 * ring sets NEEDS_RESET) is set up again before new requests. */
+	if (action >= 2 && action <= 6 && d->status != VS_RUNNING && rnd_below(2))
+		action = 0;
+	if (op_number >= trace_from) {
+		uart_restore();
+		rt_printf("HOSTILE trace %llu virtio window 0x%llx action %u\n",
+			  (unsigned long long)op_number, (unsigned long long)d->base, action);
+	}
+	switch (action) {
+	case 0: case 1:		/* (some of) the set-up, then DRIVER_OK */
+		care = rnd_below(2) ? (rnd_below(2) ? 15 : 10) : 16;
+		correct = care == 16;
+		virtio_setup(d, care, 0);
+		a.ipa += VR_STATUS;
+		a.value = correct || rnd_below(4) ? VS_RUNNING : rnd_below(256);
+		virtio_setups++;
+		virtio_setups_correct += correct;
+		break;
+	case 2: case 3: case 4: case 5: case 6:	/* random descriptors, then notify */
+		virtio_fill_ring(d, queue);
+		a.ipa += VR_QUEUE_NOTIFY;
+		a.value = rnd_below(8) ? queue : rnd_value();
+		virtio_notifies++;
+		break;
+	case 7:
+		a.ipa += VR_QUEUE_NOTIFY;
+		a.value = rnd_below(2) ? rnd_below(4) : rnd_value();
+		virtio_notifies++;
+		break;
+	case 8:			/* reset, random status bits, InterruptACK */
+		a.ipa += rnd_below(2) ? VR_STATUS : VR_ISR_ACK;
+		a.value = rnd_below(2) ? 0 : rnd_value();
+		break;
+	case 9: case 10: case 11:	/* config space, every width */
+		a.ipa += VR_CONFIG + (rnd_below(4) ? rnd_below(d->config_size + 8) : rnd_below(0x100));
+		a.size = 1u << rnd_below(4);
+		a.store = !rnd_below(4);
+		a.value = rnd_value();
+		break;
+	default:		/* any register, width and alignment, or near the windows */
+		switch (rnd_below(8)) {
+		case 0: a.ipa += rnd_below(VIRTIO_WINDOW_SIZE); break;
+		case 1: a.ipa = VIRTIO_WINDOWS + rnd_below(0x1000); break;
+		default: a.ipa += virtio_regs[rnd_below(ARRAY_SIZE(virtio_regs))]; break;
+		}
+		a.size = rnd_below(4) ? 4 : 1u << rnd_below(4);
+		if (!rnd_below(8))
+			a.ipa += rnd_below(a.size);
+		a.store = rnd_below(2);
+		off = (unsigned)(a.ipa & (VIRTIO_WINDOW_SIZE - 1));
+		a.value = rnd_virtio_reg_value(d, off - VR_DESC < 0x30 ? off & ~4u : off);
+		break;
+	}
+	/* Only aligned 32-bit stores reach a register: one to a queue address
+	 * register, of any window, keeps the folding promise. */
+	off = (unsigned)(a.ipa & (VIRTIO_WINDOW_SIZE - 1));
+	if (a.store && a.size == 4 && (a.ipa & 3) == 0 && off - VR_DESC < 0x30)
+		a.value = fold_into_area((uint32_t)a.value);
+	build_virtio_access(o, &a);
+	faulted = execute(o, CALL_ANY);
+	judge_virtio(o, d, &a, faulted, correct);
+}
+
+static bool probe_read32(uint64_t addr, uint32_t *value)
+{
+	struct rt_fault f;
+	uint32_t v = 0;
+
+	rt_fault_expect(RT_FAULT_SKIP);
+	__asm__ volatile("ldr %w0, [%1]" : "+r"(v) : "r"(addr) : "memory");
+	rt_fault_end(&f);
+	*value = v;
+	return f.count == 0;
+}
+
+/* Under HyperBerry only: natively the windows are QEMU's own, empty ones. */
+static void virtio_probe(void)
+{
+	for (unsigned i = 0; hb && i < VIRTIO_MAX_DEVS; i++) {
+		struct vdev *d = &vdevs[vdev_count];
+		uint32_t magic, id;
+
+		d->base = VIRTIO_WINDOWS + i * VIRTIO_WINDOW_SIZE;
+		if (!probe_read32(d->base + VR_MAGIC, &magic) || magic != VIRTIO_MAGIC ||
+		    !probe_read32(d->base + VR_DEVICE_ID, &id) ||
+		    (id != VIRTIO_ID_NET && id != VIRTIO_ID_BLK))
+			continue;
+		d->id = id;
+		d->slot = vdev_count++;
+		d->queues = id == VIRTIO_ID_NET ? 2 : 1;
+		d->config_size = id == VIRTIO_ID_NET ? 8 : 24;	/* MAC, status; capacity..blk_size */
+		vwrite(d, VR_STATUS, 0);
+		d->queue_max = vread(d, VR_QUEUE_NUM_MAX);
+		for (unsigned j = 0; j < d->config_size; j++)
+			d->config[j] = *(volatile uint8_t *)(d->base + VR_CONFIG + j);
+	}
+}
+
+static void go_live(struct vdev *d)
+{
+	virtio_setup(d, 16, 8);
+	vwrite(d, VR_STATUS, VS_RUNNING);
+}
+
+static void publish(struct vq_model *q, unsigned head)
+{
+	area_put(q->avail + 4 + 2 * (q->avail_idx % q->num), head, 2);
+	q->avail_idx++;
+	__asm__ volatile("dmb ishst" : : : "memory");
+	area_put(q->avail + 2, q->avail_idx, 2);
+	__asm__ volatile("dsb sy" : : : "memory");
+}
+
+/* After the fuzzing a correct driver still gets correct answers: sector 5
+ * written and read back, with status bytes and used lengths right. */
+static bool blk_round_trip(struct vdev *d)
+{
+	struct vq_model *q = &d->q[0];
+	const uint64_t buf = virtio_area + VIRTIO_BUFFERS;
+	bool ok;
+
+	go_live(d);
+	for (unsigned i = 0; i < 512; i++) {
+		area_put(buf + 512 + i, (uint8_t)(i * 7 + rng_state), 1);
+		area_put(buf + 2048 + i, 0, 1);
+	}
+	for (unsigned r = 0; r < 2; r++) {	/* OUT, then IN */
+		const uint64_t req = buf + 1536 * r;
+
+		area_put(req, r == 0, 4);
+		area_put(req + 4, 0, 4);
+		area_put(req + 8, 5, 8);
+		area_put(req + 1024, 0xff, 1);
+		put_desc(q->desc, 3 * r, req, 16, VD_NEXT, 3 * r + 1);
+		put_desc(q->desc, 3 * r + 1, req + 512, 512, VD_NEXT | (r ? VD_WRITE : 0), 3 * r + 2);
+		put_desc(q->desc, 3 * r + 2, req + 1024, 1, VD_WRITE, 0);
+		publish(q, 3 * r);
+	}
+	vwrite(d, VR_QUEUE_NOTIFY, 0);
+	ok = area_get(q->used + 2, 2) == 2 && area_get(buf + 1024, 1) == 0 &&
+	     area_get(buf + 2560, 1) == 0 && area_get(q->used + 16, 4) == 513;
+	for (unsigned i = 0; i < 512; i++)
+		ok = ok && area_get(buf + 512 + i, 1) == area_get(buf + 2048 + i, 1);
+	if (!ok)
+		rt_printf("HOSTILE virtio-blk after fuzzing: used %llu, status 0x%llx 0x%llx, len %llu\n",
+			  (unsigned long long)area_get(q->used + 2, 2),
+			  (unsigned long long)area_get(buf + 1024, 1),
+			  (unsigned long long)area_get(buf + 2560, 1),
+			  (unsigned long long)area_get(q->used + 16, 4));
+	return ok;
+}
+
+/* ... and a broadcast frame crosses the switch from one port to the other. */
+static bool net_round_trip(struct vdev *tx, struct vdev *rx)
+{
+	static const uint8_t eth[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					 0x02, 0x48, 0x42, 0x00, 0x00, 0x01, 0x88, 0xb5 };
+	struct vq_model *rq = &rx->q[0], *tq = &tx->q[1];
+	const uint64_t frame = virtio_area + VIRTIO_BUFFERS + KiB(4), room = frame + KiB(4);
+	bool ok;
+
+	go_live(rx);
+	go_live(tx);
+	for (unsigned i = 0; i < 72; i++)
+		area_put(frame + i, i < 12 ? 0 : i < 26 ? eth[i - 12] : (uint8_t)(i * 3 + rng_state), 1);
+	for (unsigned i = 0; i < 2048; i++)
+		area_put(room + i, 0xee, 1);
+	put_desc(rq->desc, 0, room, 2048, VD_WRITE, 0);
+	publish(rq, 0);
+	vwrite(rx, VR_QUEUE_NOTIFY, 0);
+	put_desc(tq->desc, 0, frame, 72, 0, 0);
+	publish(tq, 0);
+	vwrite(tx, VR_QUEUE_NOTIFY, 1);
+	ok = area_get(tq->used + 2, 2) == 1 && area_get(rq->used + 2, 2) == 1 &&
+	     area_get(rq->used + 8, 4) == 72 && area_get(room + 10, 2) == 1;
+	for (unsigned i = 12; i < 72; i++)
+		ok = ok && area_get(room + i, 1) == area_get(frame + i, 1);
+	if (!ok)
+		rt_printf("HOSTILE virtio-net after fuzzing: tx used %llu, rx used %llu, len %llu\n",
+			  (unsigned long long)area_get(tq->used + 2, 2),
+			  (unsigned long long)area_get(rq->used + 2, 2),
+			  (unsigned long long)area_get(rq->used + 8, 4));
+	return ok;
+}
+
+static void virtio_final_checks(void)
+{
+	struct vdev *blk = NULL, *net[2] = { NULL, NULL };
+
+	for (unsigned i = 0; i < vdev_count; i++) {
+		vwrite(&vdevs[i], VR_STATUS, 0);
+		if (vdevs[i].id == VIRTIO_ID_BLK && !blk)
+			blk = &vdevs[i];
+		else if (vdevs[i].id == VIRTIO_ID_NET)
+			net[!!net[0]] = &vdevs[i];
+	}
+	rt_printf("HOSTILE virtio devices=%u set-ups=%llu correct=%llu chains=%llu notifies=%llu "
+		  "resets=%llu\n", vdev_count, (unsigned long long)virtio_setups,
+		  (unsigned long long)virtio_setups_correct, (unsigned long long)virtio_chains,
+		  (unsigned long long)virtio_notifies, (unsigned long long)virtio_resets);
+	if (blk)
+		CHECK_TRUE("virtio_blk_works_after_fuzzing", blk_round_trip(blk));
+	if (net[0] && net[1])
+		CHECK_TRUE("virtio_net_works_after_fuzzing", net_round_trip(net[0], net[1]));
+	CHECK_HB_EQ("virtio_as_documented", 0, virtio_violations);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static void run_one(void)
@@ -943,6 +1721,14 @@ static void run_one(void)
 	case C_SMC: build_call(&o, hb); break;
 	case C_PSCI: kind = build_psci(&o); break;
 	case C_WFX: run_wfx(&o); return;
+	case C_VIRTIO:
+		if (vdev_count) {
+			run_virtio(&o);
+			return;
+		}
+		o.cls = C_MEM;
+		build_mem(&o);
+		break;
 	default:
 		if (build_cache(&o)) {
 			t0 = rt_cntvct();
@@ -1009,7 +1795,8 @@ static void setup(void)
 	slot_base = ALIGN_UP((uint64_t)_end, SLOT_AREA_SIZE);
 	canary_base = slot_base + SLOT_AREA_SIZE;
 	scratch_base = ALIGN_UP(canary_base + CANARY_SIZE, MiB(2));
-	if (scratch_base + SCRATCH_SIZE > ram_end || ram_end > GiB(2) - MiB(4))
+	virtio_area = ram_end - VIRTIO_AREA_SIZE;
+	if (scratch_base + SCRATCH_SIZE > virtio_area || ram_end > GiB(2) - MiB(4))
 		rt_abort("needs RAM from 0x40000000 of at least 8 MiB and below 2 GiB");
 	memset((void *)slot_base, 0, SLOT_AREA_SIZE);
 	__asm__ volatile("dsb ish\n\tic iallu\n\tdsb ish\n\tisb" : : : "memory");
@@ -1022,6 +1809,7 @@ static void setup(void)
 	tcr = (tcr & ~GENMASK(34, 32)) | (5ull << 32);
 	__asm__ volatile("dsb ishst\n\tmsr tcr_el1, %0\n\tisb\n\ttlbi vmalle1\n\tdsb ish\n\tisb"
 			 : : "r"(tcr) : "memory");
+	virtio_probe();
 	rt_set_exception_hook(console_hook);
 }
 
@@ -1061,6 +1849,8 @@ void test_main(void)
 	drain_interrupts();
 	canary_check();
 	print_counts("done", n - 1);
+	if (hb)
+		virtio_final_checks();
 	for (unsigned c = 0; c < C_COUNT; c++)
 		rt_printf("HOSTILE class %s ops=%llu faults=%llu undefs=%llu\n", class_names[c],
 			  (unsigned long long)stats[c].ops, (unsigned long long)stats[c].faults,

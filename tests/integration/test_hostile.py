@@ -1,8 +1,10 @@
 """Hostile guest: a VM that fuzzes system registers, memory, hypercalls, PSCI,
-cache/TLB maintenance and WFx from a seeded PRNG runs beside a Linux VM and a
-heartbeat VM. HyperBerry must not fail, the hostile guest must finish with its
-registers and memory intact, the heartbeat must keep its rhythm, and Linux must
-still answer at the end.
+cache/TLB maintenance, WFx and its own virtio devices (a virtio-blk RAM disk
+and two virtio-net ports on the VM switch, driven with random set-ups, rings
+and descriptors) from a seeded PRNG runs beside a Linux VM and a heartbeat
+VM. HyperBerry must not fail, the hostile guest must finish with its
+registers and memory intact, the heartbeat must keep its rhythm, and Linux
+must still answer at the end.
 
 HB_HOSTILE_OPS (default 300000; the guest's own default is 1000000) and
 HB_HOSTILE_SEED (default: the guest's, 0x4b1d5eedc0ffee00 + VM id) choose the
@@ -47,6 +49,15 @@ VERDICT_RE = re.compile(r"\[hostile\] VERDICT hostile: (PASS|FAIL) (\d+)/(\d+)\s
 SEED_RE = re.compile(r"\[hostile\] HOSTILE seed=(0x[0-9a-f]+) ops=(\d+) ")
 BEAT_RE = re.compile(r"^\[heartbeat\] HEARTBEAT (\d+) (\d+) (\d+)\r?$", re.M)
 STATS_RE = re.compile(r"\[monitor\]   (.+?)\s+(\d+)\r?$", re.M)
+VIRTIO_CLASS_RE = re.compile(r"\[hostile\] HOSTILE class virtio ops=(\d+) ")
+BLK_STATS_RE = re.compile(r"\[monitor\]   virtio-blk hostile-a000000: .*, (\d+) bad chains")
+NET_STATS_RE = re.compile(r"\[monitor\]   virtio-net port \d+: .*, (\d+) bad chains")
+# Its devices: the windows and SPIs guests/tests/hostile.c probes for.
+HOSTILE_VIRTIO = [
+    "virtio-blk-ram { ipa = <0x0 0x0a000000>; interrupt = <48>; size = <0x0 0x100000>; };",
+    "virtio-net0 { ipa = <0x0 0x0a000200>; interrupt = <49>; mac = [52 54 00 48 4f 01]; };",
+    "virtio-net1 { ipa = <0x0 0x0a000400>; interrupt = <50>; mac = [52 54 00 48 4f 02]; };",
+]
 
 
 def lines(out):
@@ -89,7 +100,8 @@ def build_image():
                         f"\t\t\tinitrd-ipa = <0x0 0x{LINUX_INITRD_IPA:x}>;"]))
     # vCPU 1 of the hostile VM lives on core 3: the target of its CPU_ON storm.
     hostile = vm_node("hostile", "hostile", vcpus=2, cpus=[1, 3], extra="\n".join([
-        f'\t\t\tdtb = "{hostile_args}";', f"\t\t\tdtb-ipa = <0x0 0x{ARGS_DTB_IPA:x}>;"]))
+        f'\t\t\tdtb = "{hostile_args}";', f"\t\t\tdtb-ipa = <0x0 0x{ARGS_DTB_IPA:x}>;"] +
+        ["\t\t\t" + dev for dev in HOSTILE_VIRTIO]))
     heartbeat = vm_node("heartbeat", "heartbeat", vcpus=1, cpus=[2])
     return make_image("hostile", [linux, hostile, heartbeat],
                       hypervisor_props=f"time-slice-us = <{TIME_SLICE_US}>;")
@@ -116,7 +128,7 @@ def monitor_stats(m, vms):
         wait_for(m, rf'exits of vm "{vm}"[^\n]*\n(.*\n)*?.*\[monitor\]   total\s+\d+\s', 20)
         out = m.output()
         section = out[out.rfind(f'exits of vm "{vm}"'):]
-        section = section[:section.find("total") + 60]
+        section = section[:section.find("\n", section.find("total"))]
         stats[vm] = {name.strip(): int(n) for name, n in STATS_RE.findall(section)}
     return stats
 
@@ -170,6 +182,17 @@ def test_hostile_guest_beside_linux_and_heartbeat():
     assert len(re.findall(r"\[hostile\] HOSTILE progress \d+", out)) == int(seed[2]) // 100000
     assert 'vm "hostile": stopped (guest called PSCI SYSTEM_OFF)' in out, why
     assert not re.search(r'vm "(hlinux|heartbeat)".*(crashed|stopped)', out), why
+
+    # The virtio devices were fuzzed, and the monitor reports them.
+    virtio_ops = VIRTIO_CLASS_RE.search(out)
+    assert virtio_ops and int(virtio_ops[1]) > 0, f"{why}no virtio operations ran"
+    blk = BLK_STATS_RE.search(out)
+    assert blk, f"{why}`stats hostile` shows no virtio-blk line"
+    nets = NET_STATS_RE.findall(out)
+    assert len(nets) == 2, f"{why}`stats hostile` shows {len(nets)} virtio-net lines, not 2"
+    assert int(blk[1]) + sum(int(n) for n in nets) > 0, f"{why}no bad chain reached a device"
+    print(re.search(r"HOSTILE virtio devices=.*", out)[0].rstrip())
+    print("\n".join(l[l.find("virtio-"):] for l in lines(out) if "[monitor]   virtio-" in l))
 
     # The hypervisor really was exercised: every kind of trap happened.
     stats = all_stats["hostile"]
