@@ -13,7 +13,9 @@
 
 void secondary_entry(void);
 
-#define CPU_ON_TIMEOUT_US 200000
+/* Generous: a loaded host running QEMU can take well over 200 ms to bring a
+ * core up, and a core declared missing costs the VMs pinned to it. */
+#define CPU_ON_TIMEOUT_US 3000000
 
 #if BOARD_SMP_SPIN_TABLE
 void secondary_spin_entry(void);

@@ -172,19 +172,27 @@ static void handle_error(struct virtio_blk *b, struct virtio_mmio_dev *d, struct
 	virtio_mmio_needs_reset(d);
 }
 
+static uint64_t bytes_moved(const struct virtio_blk *b)
+{
+	return b->stats.bytes_read + b->stats.bytes_written;
+}
+
 static void blk_notify(struct virtio_mmio_dev *d, unsigned queue_index)
 {
 	struct virtio_blk *b = d->backend;
 	struct virtq *q = virtio_mmio_queue(d, queue_index);
+	uint64_t byte_limit = bytes_moved(b) + VIRTIO_BLK_BYTE_BUDGET;
+	unsigned budget;
 	int ret;
 
 	if (!q)
 		return;
-	/* At most one ring's worth per notify: a driver refilling as fast as
-	 * the device drains cannot keep the device (and its vCPU) here. What
-	 * is left is taken when the notify runs again (b->more). */
+	/* At most one ring's worth, and about VIRTIO_BLK_BYTE_BUDGET, per
+	 * notify: a driver refilling as fast as the device drains, or sending
+	 * huge requests, cannot keep the device (and its vCPU) here. What is
+	 * left is taken when the notify runs again (b->more). */
 	b->more = true;
-	for (unsigned budget = q->num; budget; budget--) {
+	for (budget = q->num; budget && bytes_moved(b) < byte_limit; budget--) {
 		ret = virtq_pop(q, &b->req);
 		if (ret == 0) {
 			b->more = false;

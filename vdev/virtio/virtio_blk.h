@@ -30,6 +30,9 @@
 #define VIRTIO_BLK_SEG_MAX	(VIRTQ_MAX_SEGS - 2)
 #define VIRTIO_BLK_QUEUE_SIZE	128u
 #define VIRTIO_BLK_CONFIG_SIZE	24u	/* up to and including blk_size */
+/* Bytes moved per notify before the rest waits for the notify to run again
+ * (one request may overshoot it). */
+#define VIRTIO_BLK_BYTE_BUDGET	(4u << 20)
 
 /* Where the sectors live. rw moves the bytes of segs (in order) to or from
  * the store at byte `offset`; the range was checked against the capacity.
