@@ -54,12 +54,17 @@ def disk_round(sh, vm, mnt, mib):
 def net_round(sh, m, sender, receiver, dst, mib):
     """receiver listens, sender sends mib MiB; checksums compared."""
     focus_to(m, receiver)
-    sh.run(receiver, "rm -f /tmp/rx; (nc -l -p 5001 > /tmp/rx &); sleep 1")
+    # The listener's stdin is a pipe that stays open: from the console it
+    # would read (and end at) whatever is typed next.
+    sh.run(receiver, "rm -f /tmp/rx; (sleep 900 | nc -l -p 5001 > /tmp/rx &); sleep 1")
     focus_to(m, sender)
     digest = sh.run(sender, f"dd if=/dev/urandom of=/tmp/tx bs=1M count={mib} 2>/dev/null; "
                             f"sha256sum < /tmp/tx; nc {dst} 5001 < /tmp/tx", timeout=600)
     focus_to(m, receiver)
-    got = sh.run(receiver, "sleep 1; sha256sum < /tmp/rx", timeout=600)
+    # The sender is done once its data is in flight; the listener ends when
+    # the connection closes and everything was written.
+    got = sh.run(receiver, "n=0; while pidof nc >/dev/null && [ $n -lt 300 ]; do sleep 1; n=$((n+1)); done; "
+                           "killall sleep; sha256sum < /tmp/rx", timeout=600)
     return "OK" if digest and got and digest[0] == got[-1] else "MISMATCH"
 
 

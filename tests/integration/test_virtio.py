@@ -100,8 +100,9 @@ def test_disks_network_and_reboot(setup):
         net_up(sh, "linux2", "10.0.0.2")
         out = sh.run("linux2", "ping -c 3 -W 5 10.0.0.1 | grep -c 'bytes from'")
         assert out == ["3"], out
-        # The listener, in the background; its shell job is collected later.
-        assert sh.run("linux2", "(nc -l -p 5000 > /tmp/rx; echo NC-DONE) & echo started") == ["started"]
+        # The listener, in the background. Its stdin is a pipe that stays
+        # open: from the console it would read (and end at) what is typed.
+        assert sh.run("linux2", "(sleep 900 | nc -l -p 5000 > /tmp/rx &); echo started") == ["started"]
 
         focus(m, "linux3")
         net_up(sh, "linux3", "10.0.0.3")
@@ -114,7 +115,8 @@ def test_disks_network_and_reboot(setup):
         assert out[-1] == "rc=0", out
 
         focus(m, "linux2")
-        assert sh.run("linux2", "wait; ls -l /tmp/rx | awk '{print $5}'", timeout=120) == [str(10 << 20)]
+        assert sh.run("linux2", "n=0; while pidof nc >/dev/null && [ $n -lt 120 ]; do sleep 1; n=$((n+1)); done; "
+                                "killall sleep; wc -c < /tmp/rx", timeout=180) == [str(10 << 20)]
         assert sha256(sh, "linux2", "/tmp/rx") == tx_digest
 
         focus(m, "linux3")
