@@ -342,8 +342,7 @@ void vcpu_exit_irq(struct vcpu *v)
 	 * guest takes it right after the ERET, with no kick and no slow path.
 	 * The physical PPI stays active until the guest deactivates the HW=1
 	 * entry. Anything else still pending raises a new exit at once. */
-	if ((iar & GIC_INTID_MASK) == BOARD_IRQ_VIRT_TIMER && v->vm->has_vgic &&
-	    vgic_inject_hw_fast(&v->vm->vgic, v->id, BOARD_IRQ_VIRT_TIMER)) {
+	if ((iar & GIC_INTID_MASK) == BOARD_IRQ_VIRT_TIMER && vgic_dev_vtimer_fast(v)) {
 		gic_priority_drop(iar);
 		return;
 	}
