@@ -87,18 +87,28 @@ struct vgic_irq {
 	uint8_t lr_vcpu;
 	uint8_t queued_vcpu;   /* whose pending queue holds it, or VGIC_NONE */
 	uint8_t queued_bucket; /* priority bucket it was queued under */
-	uint8_t drop_pending;  /* strip LR pending at next reconcile (SGIs: source mask) */
-	bool drop_active;      /* strip LR active at next reconcile (ICACTIVER) */
-	bool add_active;       /* add LR active at next reconcile (ISACTIVER) */
 	bool enabled;
 	bool edge;             /* config: edge (latch) or level (line) */
-	bool latch;            /* edge/ISPENDR pending not yet in an LR */
-	bool line;             /* input level of an emulated level-sensitive line */
-	bool active;           /* active state not held by an LR (ISACTIVER) */
-	bool phys_owned;       /* physical hw_pirq is active on our behalf (not via an LR) */
 	bool lr_latched;       /* level irq: the LR's pending came from the latch */
-	bool lr_owes_phys;     /* HW-linked LR turned HW=0: deactivate hw_pirq when it ends */
+	/* State outside an LR and requests against it: all zero exactly when
+	 * the interrupt is idle (vgic_irq_idle), which the fast paths test
+	 * as one word. */
+	union {
+		struct {
+			uint8_t drop_pending; /* strip LR pending at next reconcile (SGIs: source mask) */
+			bool drop_active;     /* strip LR active at next reconcile (ICACTIVER) */
+			bool add_active;      /* add LR active at next reconcile (ISACTIVER) */
+			bool latch;           /* edge/ISPENDR pending not yet in an LR */
+			bool line;            /* input level of an emulated level-sensitive line */
+			bool active;          /* active state not held by an LR (ISACTIVER) */
+			bool phys_owned;      /* physical hw_pirq is active on our behalf (not via an LR) */
+			bool lr_owes_phys;    /* HW-linked LR turned HW=0: deactivate hw_pirq when it ends */
+		};
+		uint64_t busy;
+	};
 };
+_Static_assert(__builtin_offsetof(struct vgic_irq, lr_owes_phys) -
+	       __builtin_offsetof(struct vgic_irq, drop_pending) == 7, "busy covers the flags");
 
 /* Pending interrupts waiting for an LR, bucketed by 5-bit priority so the
  * best one is three count-trailing-zeros away and updates are O(1). */
@@ -155,13 +165,12 @@ bool vgic_inject_hw_fast(struct vgic *vgic, unsigned vcpu, unsigned intid);
 #define VGIC_LR_STATE_MASK (3u << GICH_LR_STATE_SHIFT)
 #define VGIC_LR_PRIO_MASK (0x1fu << GICH_LR_PRIO_SHIFT)
 
-/* The interrupt holds no pending or active state outside its LR and no
- * request against it is recorded: rewriting its finished LR needs no
- * reconcile. */
+/* The interrupt holds no pending or active state outside its LR, owes no
+ * physical deactivation and no request against it is recorded: rewriting its
+ * finished LR needs no reconcile. */
 static inline bool vgic_irq_idle(const struct vgic_irq *irq)
 {
-	return !irq->latch && !irq->line && !irq->phys_owned && !irq->active &&
-	       !irq->drop_pending && !irq->drop_active && !irq->add_active;
+	return irq->busy == 0;
 }
 
 /*

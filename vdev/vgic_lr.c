@@ -432,7 +432,7 @@ bool vgic_sgi_self_fast(struct vgic *vgic, unsigned vcpu, unsigned sgi)
 	uint32_t lr;
 
 	if (n >= VGIC_MAX_LRS || !vgic->enabled || irq->sgi_sources || !vgic_irq_idle(irq) ||
-	    irq->lr_owes_phys || vc->queue.bucket_mask || (vc->lr_refresh & (1u << n)))
+	    vc->queue.bucket_mask || (vc->lr_refresh & (1u << n)))
 		return false;
 	/* HW=0 without EOI: an LR that asked for EOI maintenance is not in
 	 * ELRSR, and its end must go through the fold. */
