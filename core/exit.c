@@ -339,6 +339,25 @@ void vcpu_exit_sync(struct vcpu *v, uint64_t esr)
 	exit_handlers[ec](v, esr);
 }
 
+/* The virtual timer of v, the vCPU loaded on this core, fired: into a list
+ * register at once when that needs no decision (vgic_inject_hw_fast), the
+ * steady state inline with a direct GICH write. False, with nothing done,
+ * when the general injection must do it. */
+static inline bool vtimer_inject_fast(struct vcpu *v)
+{
+	uint32_t lr;
+	int n;
+
+	if (!v->vgic_cpu)
+		return false;
+	n = vgic_hw_fast_reuse(v->vgic_cpu, BOARD_IRQ_VIRT_TIMER, gich_read(GICH_ELRSR0), &lr);
+	if (n >= 0) {
+		gich_write(GICH_LR0 + 4 * (uint32_t)n, lr);
+		return true;
+	}
+	return vgic_inject_hw_fast(v->vgic_cpu->vgic, v->id, BOARD_IRQ_VIRT_TIMER);
+}
+
 /* Called from the vector (guest_entry.S) with x19-x29, ELR and SPSR live. */
 void vcpu_exit_irq(struct vcpu *v)
 {
@@ -350,8 +369,7 @@ void vcpu_exit_irq(struct vcpu *v)
 	 * guest takes it right after the ERET, with no kick and no slow path.
 	 * The physical PPI stays active until the guest deactivates the HW=1
 	 * entry. Anything else still pending raises a new exit at once. */
-	if ((iar & GIC_INTID_MASK) == BOARD_IRQ_VIRT_TIMER && v->vm->has_vgic &&
-	    vgic_inject_hw_fast(&v->vm->vgic, v->id, BOARD_IRQ_VIRT_TIMER)) {
+	if ((iar & GIC_INTID_MASK) == BOARD_IRQ_VIRT_TIMER && vtimer_inject_fast(v)) {
 		gic_priority_drop(iar);
 		return;
 	}

@@ -72,6 +72,9 @@ struct vcpu {
 	volatile bool serror_pending;	/* SError taken in its exit window */
 	volatile bool irq_work;		/* new virtual interrupts to put in LRs */
 	bool vtimer_active;		/* physical PPI 27 active when switched out */
+	/* Its CPU interface in the VM's vGIC (NULL without one): the IRQ exit's
+	 * timer path reaches it without indexing struct vgic. */
+	struct vgic_cpu *vgic_cpu;
 	/* The MMIO window this vCPU's last emulated access hit (mmio_find_cached). */
 	const struct mmio_region *mmio_last;
 	/* Set by a device's write handler: leave PC on the store so the guest

@@ -87,18 +87,28 @@ struct vgic_irq {
 	uint8_t lr_vcpu;
 	uint8_t queued_vcpu;   /* whose pending queue holds it, or VGIC_NONE */
 	uint8_t queued_bucket; /* priority bucket it was queued under */
-	uint8_t drop_pending;  /* strip LR pending at next reconcile (SGIs: source mask) */
-	bool drop_active;      /* strip LR active at next reconcile (ICACTIVER) */
-	bool add_active;       /* add LR active at next reconcile (ISACTIVER) */
 	bool enabled;
 	bool edge;             /* config: edge (latch) or level (line) */
-	bool latch;            /* edge/ISPENDR pending not yet in an LR */
-	bool line;             /* input level of an emulated level-sensitive line */
-	bool active;           /* active state not held by an LR (ISACTIVER) */
-	bool phys_owned;       /* physical hw_pirq is active on our behalf (not via an LR) */
 	bool lr_latched;       /* level irq: the LR's pending came from the latch */
-	bool lr_owes_phys;     /* HW-linked LR turned HW=0: deactivate hw_pirq when it ends */
+	/* State outside an LR and requests against it: all zero exactly when
+	 * the interrupt is idle (vgic_irq_idle), which the fast paths test
+	 * as one word. */
+	union {
+		struct {
+			uint8_t drop_pending; /* strip LR pending at next reconcile (SGIs: source mask) */
+			bool drop_active;     /* strip LR active at next reconcile (ICACTIVER) */
+			bool add_active;      /* add LR active at next reconcile (ISACTIVER) */
+			bool latch;           /* edge/ISPENDR pending not yet in an LR */
+			bool line;            /* input level of an emulated level-sensitive line */
+			bool active;          /* active state not held by an LR (ISACTIVER) */
+			bool phys_owned;      /* physical hw_pirq is active on our behalf (not via an LR) */
+			bool lr_owes_phys;    /* HW-linked LR turned HW=0: deactivate hw_pirq when it ends */
+		};
+		uint64_t busy;
+	};
 };
+_Static_assert(__builtin_offsetof(struct vgic_irq, lr_owes_phys) -
+	       __builtin_offsetof(struct vgic_irq, drop_pending) == 7, "busy covers the flags");
 
 /* Pending interrupts waiting for an LR, bucketed by 5-bit priority so the
  * best one is three count-trailing-zeros away and updates are O(1). */
@@ -108,7 +118,10 @@ struct vgic_queue {
 	uint32_t bits[VGIC_PRIO_LEVELS][VGIC_MAX_IRQS / 32];
 };
 
+struct vgic;
+
 struct vgic_cpu {
+	struct vgic *vgic;                /* the VM's vGIC this interface belongs to */
 	struct vgic_irq private_irqs[VGIC_NR_PRIVATE];
 	struct vgic_queue queue;
 	uint32_t lr_shadow[VGIC_MAX_LRS]; /* last value written to / read from each LR */
@@ -149,6 +162,54 @@ void vgic_inject_hw(struct vgic *vgic, unsigned vcpu, unsigned virq, unsigned pi
  * (vgic_lr.c says when); false, with nothing changed, otherwise. */
 bool vgic_inject_hw_fast(struct vgic *vgic, unsigned vcpu, unsigned intid);
 
+#define VGIC_LR_STATE_MASK (3u << GICH_LR_STATE_SHIFT)
+#define VGIC_LR_PRIO_MASK (0x1fu << GICH_LR_PRIO_SHIFT)
+
+/* The interrupt holds no pending or active state outside its LR, owes no
+ * physical deactivation and no request against it is recorded: rewriting its
+ * finished LR needs no reconcile. */
+static inline bool vgic_irq_idle(const struct vgic_irq *irq)
+{
+	return irq->busy == 0;
+}
+
+/*
+ * The steady state of vgic_inject_hw_fast (vgic_lr.c explains why it needs
+ * no lock): PPI `intid` of the vCPU of `vc`, loaded on the calling core,
+ * still has its own HW=1 list register, which the guest has finished (elrsr
+ * is GICH_ELRSR0), and nothing else is waiting. Returns that LR's number with
+ * its new value (pending again) in *val for the caller to write to GICH_LR<n>;
+ * -1, with nothing changed, otherwise. Inline and without the ops table: it
+ * is most of the virtual timer's delivery.
+ */
+static inline int vgic_hw_fast_reuse(struct vgic_cpu *vc, unsigned intid, uint32_t elrsr,
+				     uint32_t *val)
+{
+	struct vgic_irq *irq = &vc->private_irqs[intid];
+	unsigned n = irq->lr;
+	uint32_t lr;
+
+	if (n >= VGIC_MAX_LRS || !((elrsr >> n) & 1))
+		return -1;
+	lr = vc->lr_shadow[n];
+	if ((lr & (GICH_LR_HW | (0x3ffu << GICH_LR_PHYS_ID_SHIFT))) !=
+		    (GICH_LR_HW | (intid << GICH_LR_PHYS_ID_SHIFT)) ||
+	    !vgic_irq_idle(irq) || !irq->enabled || (vc->lr_refresh & (1u << n)) ||
+	    __atomic_load_n(&vc->queue.bucket_mask, __ATOMIC_RELAXED))
+		return -1;
+	/* The vGIC's enable, like the queue, is only peeked: whoever changes
+	 * either concurrently also kicks this vCPU. */
+	if (!__atomic_load_n(&vc->vgic->enabled, __ATOMIC_RELAXED))
+		return -1;
+	/* A priority change would have flagged the LR (lr_refresh): the
+	 * shadow's priority is current. */
+	lr = (lr & ~VGIC_LR_STATE_MASK) | (GICH_LR_PENDING << GICH_LR_STATE_SHIFT);
+	vc->lr_shadow[n] = lr;
+	irq->lr_latched = true;		/* as lr_place records an injected pending */
+	*val = lr;
+	return (int)n;
+}
+
 /* List-register management, on the physical core where vcpu is loaded. */
 void vgic_flush_lrs(struct vgic *vgic, unsigned vcpu);
 void vgic_maintenance(struct vgic *vgic, unsigned vcpu);
@@ -175,6 +236,7 @@ void vgic_irq_dequeue(struct vgic *vgic, struct vgic_irq *irq);
 int vgic_queue_first(const struct vgic_queue *q);
 uint32_t vgic_lr_sync_locked(struct vgic *vgic, unsigned vcpu);
 uint32_t vgic_lr_refill_locked(struct vgic *vgic, unsigned vcpu, bool check_eisr);
+bool vgic_sgi_self_fast(struct vgic *vgic, unsigned vcpu, unsigned sgi);
 void vgic_send_kicks(struct vgic *vgic, uint32_t mask);
 
 #endif

@@ -85,6 +85,8 @@ int vm_add_vgic(struct vm *vm, ipa_t gicd_ipa, ipa_t gicc_ipa)
 	if (!vgic_init(&vm->vgic, vm->vcpu_count, nr_irqs, gic.nr_lrs, &gich_ops, vm))
 		return -1;
 	vm->has_vgic = true;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].vgic_cpu = &vm->vgic.cpu[i];
 	if (vm_map_device(vm, gicc_ipa, gic.gicv, 0x2000))
 		return -1;
 	return mmio_register(&vm->mmio, gicd_ipa, GICD_SIZE, &gicd_ops, vm, "vgicd");

@@ -4,8 +4,8 @@
 #include "vdev/vgic.h"
 #include "lib/check.h"
 
-#define LR_STATE_MASK (3u << GICH_LR_STATE_SHIFT)
-#define LR_PRIO_MASK (0x1fu << GICH_LR_PRIO_SHIFT)
+#define LR_STATE_MASK VGIC_LR_STATE_MASK
+#define LR_PRIO_MASK VGIC_LR_PRIO_MASK
 
 static unsigned lr_state(uint32_t lr)
 {
@@ -358,14 +358,6 @@ uint32_t vgic_lr_refill_locked(struct vgic *vgic, unsigned vcpu, bool check_eisr
 	return kick;
 }
 
-/* The interrupt holds no pending or active state anywhere and no request
- * against it is recorded: injecting it needs no reconcile. */
-static inline __attribute__((always_inline)) bool irq_idle(const struct vgic_irq *irq)
-{
-	return !irq->latch && !irq->line && !irq->phys_owned && !irq->active &&
-	       !irq->drop_pending && !irq->drop_active && !irq->add_active;
-}
-
 /* First use, or after its last entry was folded: a free LR, under the lock. */
 static bool inject_hw_fast_place(struct vgic *vgic, unsigned vcpu, struct vgic_irq *irq)
 {
@@ -375,7 +367,7 @@ static bool inject_hw_fast_place(struct vgic *vgic, unsigned vcpu, struct vgic_i
 
 	spin_lock(&vgic->lock);
 	free = ((1u << vgic->num_lrs) - 1) & ~vc->lr_used;
-	if (irq->lr == VGIC_NONE && irq_idle(irq) && vgic->enabled && irq->enabled &&
+	if (irq->lr == VGIC_NONE && vgic_irq_idle(irq) && vgic->enabled && irq->enabled &&
 	    !vc->queue.bucket_mask && free) {
 		irq->hw_pirq = irq->intid;
 		irq->latch = true;
@@ -392,43 +384,66 @@ static bool inject_hw_fast_place(struct vgic *vgic, unsigned vcpu, struct vgic_i
  * this core (the virtual timer), done at once instead of through a kick and
  * the exit's slow path. It covers the steady state only: the interrupt is
  * idle, nothing waits in the vCPU's queue (no ordering decision to make), and
- * either an LR is free or the interrupt's own HW=1 entry can be reused.
+ * either an LR is free or the interrupt's own finished HW=1 entry can be
+ * reused (vgic_hw_fast_reuse, which the IRQ exit calls itself first).
  * Returns false, having changed nothing, when vgic_inject_hw must do it.
  *
  * Reuse needs no lock: the PPI's state changes only on this core (its GICD
  * registers are banked, and its vCPU is the one running here), and so does
- * the LR holding it (other cores flag only LRs that hold SPIs). That entry is
- * finished: a HW=1 LR keeps the physical PPI active until the guest
- * deactivates it, so the PPI firing again means the guest has done so. The
- * queue and the enable bit are only peeked, as vgic_flush_lrs does: whoever
- * changes them concurrently also kicks this vCPU, whose slow path sorts it out.
+ * the LR holding it (other cores flag only LRs that hold SPIs). That entry
+ * must be finished (ELRSR): a HW=1 LR keeps the physical PPI active until the
+ * guest deactivates it, so when the PPI fires again the guest has done so.
+ * The queue and the enable bit are only peeked, as vgic_flush_lrs does:
+ * whoever changes them concurrently also kicks this vCPU, whose slow path
+ * sorts it out.
  */
 bool vgic_inject_hw_fast(struct vgic *vgic, unsigned vcpu, unsigned intid)
 {
 	struct vgic_cpu *vc = &vgic->cpu[vcpu];
 	struct vgic_irq *irq = &vc->private_irqs[intid];
-	unsigned n = irq->lr;
 	uint32_t lr;
+	int n;
 
 	DCHECK(vcpu < vgic->nr_vcpus && intid >= VGIC_NR_SGIS && intid < VGIC_NR_PRIVATE);
 	DCHECK(vc->loaded);
-	if (n == VGIC_NONE)
+	if (irq->lr == VGIC_NONE)
 		return inject_hw_fast_place(vgic, vcpu, irq);
-	lr = vc->lr_shadow[n];
-	if (!(lr & GICH_LR_HW) || lr_pirq(lr) != intid || !irq_idle(irq) || !irq->enabled ||
-	    (vc->lr_refresh & (1u << n)) || !__atomic_load_n(&vgic->enabled, __ATOMIC_RELAXED) ||
-	    __atomic_load_n(&vc->queue.bucket_mask, __ATOMIC_RELAXED))
+	n = vgic_hw_fast_reuse(vc, intid, vgic->ops->read_elrsr0(), &lr);
+	if (n < 0)
 		return false;
-	/* The PPI firing again implies the entry is finished; one GICH read
-	 * makes sure of it rather than overwrite a live entry if not. */
-	if (!(vgic->ops->read_elrsr0() & (1u << n)))
+	vgic->ops->write_lr((unsigned)n, lr);
+	return true;
+}
+
+/*
+ * A GICD_SGIR write that targets only the writer, whose own LR for that SGI
+ * is finished (ELRSR) and holds nothing more, with nothing queued ahead of
+ * it: the SGI goes back into that LR, pending from this source, with no
+ * requeue and no refill. The general path would get the same result (the
+ * queue holds only this SGI, which then takes an LR); this skips folding
+ * the LR into the distributor and back. Called with the lock held, on the
+ * writer's core while it is loaded. False, with nothing changed, otherwise.
+ */
+bool vgic_sgi_self_fast(struct vgic *vgic, unsigned vcpu, unsigned sgi)
+{
+	struct vgic_cpu *vc = &vgic->cpu[vcpu];
+	struct vgic_irq *irq = &vc->private_irqs[sgi];
+	unsigned n = irq->lr;
+	uint32_t lr;
+
+	if (n >= VGIC_MAX_LRS || !vgic->enabled || irq->sgi_sources || !vgic_irq_idle(irq) ||
+	    vc->queue.bucket_mask || (vc->lr_refresh & (1u << n)))
 		return false;
-	lr = (lr & ~(LR_STATE_MASK | LR_PRIO_MASK)) |
+	/* HW=0 without EOI: an LR that asked for EOI maintenance is not in
+	 * ELRSR, and its end must go through the fold. */
+	if ((vc->lr_shadow[n] & (GICH_LR_HW | GICH_LR_EOI)) ||
+	    !((vgic->ops->read_elrsr0() >> n) & 1))
+		return false;
+	lr = sgi | (vcpu << GICH_LR_CPUID_SHIFT) |
 	     ((uint32_t)(irq->priority >> 3) << GICH_LR_PRIO_SHIFT) |
 	     (GICH_LR_PENDING << GICH_LR_STATE_SHIFT);
 	vgic->ops->write_lr(n, lr);
 	vc->lr_shadow[n] = lr;
-	irq->lr_latched = true;		/* as lr_place records an injected pending */
 	return true;
 }
 

@@ -2,11 +2,13 @@
  *
  * The EL1 system registers stay in hardware while a vCPU keeps its core
  * (vcpu_arch.c moves them on a switch), so an exit saves only general
- * registers. Fast exits (HVC, SMC, IRQ, and data aborts whose register is not
- * x19-x29) save just x0-x18 and x30 (SMC also PC and PSTATE): the C handler
- * preserves x19-x29 as AAPCS64 requires, so they still hold the guest's
- * values when it returns. If the handler raised the vCPU's `attention` byte (a switch may
- * follow), x19-x29 are saved then, before the slow path runs.
+ * registers. Fast exits (HVC, SMC, IRQ, and data aborts whose register is
+ * x0-x8, x16, x17, x30 or XZR) save just x0-x8, x16, x17 and x30 (SMC also PC
+ * and PSTATE): the C handler preserves x19-x29 as AAPCS64 requires, and
+ * never touches x9-x15 and x18, which the hypervisor is built without
+ * (-ffixed-*, see the Makefile), so all of those still hold the guest's
+ * values when it returns. If the handler raised the vCPU's `attention` byte
+ * (a switch may follow), they are saved then, before the slow path runs.
  *
  * TPIDR_EL2 points at this core's struct cpu, whose first field is the
  * running vCPU, whose first field is its register block. */
@@ -20,7 +22,8 @@
 #define EC_SMC64	0x17
 #define EC_DABT_LOW	0x24
 
-/* Saves x0-x18 and x30; leaves x0 = vcpu, x1 = ESR_EL2. */
+/* Saves the registers C code may change: x0-x8, x16, x17 and x30 (x9 rides
+ * along in the pair with x8 for free); leaves x0 = vcpu, x1 = ESR_EL2. */
 .macro save_caller_saved
 	stp	x0, x1, [sp, #-16]!
 	mrs	x0, tpidr_el2
@@ -29,11 +32,7 @@
 	stp	x4, x5, [x0, #16 * 2]
 	stp	x6, x7, [x0, #16 * 3]
 	stp	x8, x9, [x0, #16 * 4]
-	stp	x10, x11, [x0, #16 * 5]
-	stp	x12, x13, [x0, #16 * 6]
-	stp	x14, x15, [x0, #16 * 7]
 	stp	x16, x17, [x0, #16 * 8]
-	str	x18, [x0, #8 * 18]
 	str	x30, [x0, #8 * 30]
 	ldp	x2, x3, [sp], #16
 	stp	x2, x3, [x0]
@@ -59,8 +58,13 @@
 	stp	x2, x3, [x0, #REGS_PC]
 .endm
 
+/* Everything save_caller_saved left live: x9-x15, x18 (never touched by
+ * the hypervisor) and x19-x29 (callee-saved). */
 .macro save_callee_saved
-	str	x19, [x0, #8 * 19]
+	stp	x10, x11, [x0, #16 * 5]
+	stp	x12, x13, [x0, #16 * 6]
+	stp	x14, x15, [x0, #16 * 7]
+	stp	x18, x19, [x0, #16 * 9]
 	stp	x20, x21, [x0, #16 * 10]
 	stp	x22, x23, [x0, #16 * 11]
 	stp	x24, x25, [x0, #16 * 12]
@@ -68,16 +72,14 @@
 	stp	x28, x29, [x0, #16 * 14]
 .endm
 
+/* x9 is reloaded with x8 for free: it is the value the exit saved, or the
+ * one guest_enter's caller wants. */
 .macro restore_caller_saved_and_eret
 	ldp	x2, x3, [x0, #16 * 1]
 	ldp	x4, x5, [x0, #16 * 2]
 	ldp	x6, x7, [x0, #16 * 3]
 	ldp	x8, x9, [x0, #16 * 4]
-	ldp	x10, x11, [x0, #16 * 5]
-	ldp	x12, x13, [x0, #16 * 6]
-	ldp	x14, x15, [x0, #16 * 7]
 	ldp	x16, x17, [x0, #16 * 8]
-	ldr	x18, [x0, #8 * 18]
 	ldr	x30, [x0, #8 * 30]
 	ldp	x0, x1, [x0]
 	eret
@@ -94,8 +96,8 @@
 	.text
 /*
  * Three ways out of a synchronous exit, by how much the handler may touch:
- *  - HVC, and data aborts whose register is not x19-x29: x0-x18 and x30
- *    only. ELR/SPSR stay live in hardware (handle_dabt_fast steps ELR_EL2
+ *  - HVC, and data aborts whose register is not x9-x29: x0-x8, x16, x17
+ *    and x30 only. ELR/SPSR stay live in hardware (handle_dabt_fast steps ELR_EL2
  *    itself), so nothing more is saved or restored.
  *  - SMC: also PC/PSTATE.
  *  - everything else: all registers.
@@ -115,9 +117,9 @@ guest_exit_sync:
 1:	cmp	w4, #EC_DABT_LOW
 	b.ne	2f
 	ubfx	w2, w1, #16, #5			/* ISS.SRT */
-	sub	w2, w2, #19
-	cmp	w2, #10
-	b.ls	full_sync			/* the access names x19-x29 */
+	sub	w2, w2, #9
+	cmp	w2, #20
+	b.ls	full_sync			/* the access names x9-x29 */
 	ldr	x3, [x0, #VCPU_EXITS + EC_DABT_LOW * 8]
 	add	x3, x3, #1
 	str	x3, [x0, #VCPU_EXITS + EC_DABT_LOW * 8]
@@ -155,8 +157,8 @@ guest_exit_irq:
 	bl	vcpu_exit_irq
 	/* fall through */
 
-/* After HVC, a fast data abort or IRQ: x19-x29, ELR and SPSR still hold the
- * guest's values. */
+/* After HVC, a fast data abort or IRQ: x9-x15, x18-x29, ELR and SPSR still
+ * hold the guest's values. */
 return_regs_only:
 	load_current
 return_regs_only_x0:
@@ -192,7 +194,10 @@ guest_enter:
 	ldp	x1, x2, [x0, #REGS_PC]
 	msr	elr_el2, x1
 	msr	spsr_el2, x2
-	ldr	x19, [x0, #8 * 19]
+	ldp	x10, x11, [x0, #16 * 5]
+	ldp	x12, x13, [x0, #16 * 6]
+	ldp	x14, x15, [x0, #16 * 7]
+	ldp	x18, x19, [x0, #16 * 9]
 	ldp	x20, x21, [x0, #16 * 10]
 	ldp	x22, x23, [x0, #16 * 11]
 	ldp	x24, x25, [x0, #16 * 12]

@@ -1,5 +1,6 @@
 /* psci: PSCI 1.1 / SMCCC 1.1 discovery, unknown function IDs over HVC and SMC,
- * the HyperBerry calls, and register preservation across a call. */
+ * the HyperBerry calls, and register preservation across a call and across
+ * an emulated MMIO load (the same fast exit path). */
 #include "guests/lib/rt.h"
 
 const char rt_test_name[] = "psci";
@@ -8,9 +9,10 @@ const char rt_test_name[] = "psci";
 #define PATTERN(n) (0xa5a5000000000000ull | ((uint64_t)(n) << 32) | (uint64_t)(n))
 
 /*
- * uint64_t call_and_dump(uint64_t fid, uint64_t regs[32], bool use_smc)
- * Loads x4..x28 with PATTERN(n), makes the call, and stores x0..x28 plus the
- * SP delta (regs[29], 0 when SP survived) into regs. In asm because no C
+ * uint64_t call_and_dump(uint64_t fid, uint64_t regs[32], uint64_t conduit)
+ * Loads x4..x28 with PATTERN(n), makes the call (conduit 0: HVC, 1: SMC, 2:
+ * `ldr w0, [x0]` with fid as the address), and stores x0..x28 plus the SP
+ * delta (regs[29], 0 when SP survived) into regs. In asm because no C
  * compiler would let us own every register across the call.
  */
 __asm__(
@@ -36,10 +38,14 @@ __asm__(
 	"	mov	x2, xzr\n"
 	"	mov	x3, xzr\n"
 	"	ldr	x29, [sp, #8]\n"
-	"	cbnz	x29, 1f\n"
+	"	cmp	x29, #1\n"
+	"	b.eq	1f\n"
+	"	b.hi	3f\n"
 	"	hvc	#0\n"
 	"	b	2f\n"
 	"1:	smc	#0\n"
+	"	b	2f\n"
+	"3:	ldr	w0, [x0]\n"
 	"2:	mov	x29, sp\n"
 	"	ldr	x30, [sp, #112]\n"	/* regs pointer (saved x1) */
 	"	stp	x0, x1, [x30, #0]\n"
@@ -69,12 +75,14 @@ __asm__(
 	"	ret\n");
 void call_and_dump(uint64_t fid, uint64_t regs[32], uint64_t use_smc);
 
-static void check_preserved(const char *name, uint64_t fid, bool use_smc)
+enum conduit { CONDUIT_HVC, CONDUIT_SMC, CONDUIT_MMIO_LOAD };
+
+static void check_preserved(const char *name, uint64_t fid, enum conduit conduit)
 {
 	uint64_t regs[32] = { 0 };
 	unsigned bad = 0;
 
-	call_and_dump(fid, regs, use_smc);
+	call_and_dump(fid, regs, conduit);
 	for (unsigned n = 4; n <= 28 && !bad; n++) {
 		if (regs[n] != PATTERN(n))
 			bad = n;
@@ -207,11 +215,13 @@ void test_main(void)
 	check_hb_identity(hb);
 	check_hb_console();
 
-	check_preserved("hvc_preserves_x4_x28_sp", PSCI_VERSION, false);
-	check_preserved("hvc_unknown_preserves_x4_x28_sp", 0xC2001234u, false);
+	check_preserved("hvc_preserves_x4_x28_sp", PSCI_VERSION, CONDUIT_HVC);
+	check_preserved("hvc_unknown_preserves_x4_x28_sp", 0xC2001234u, CONDUIT_HVC);
+	/* UARTFR: emulated by the vUART, a real PL011 natively. */
+	check_preserved("mmio_load_preserves_x4_x28_sp", RT_UART_BASE + 0x18, CONDUIT_MMIO_LOAD);
 	if (hb) {
-		check_preserved("hvc_hb_version_preserves_x4_x28_sp", HB_VERSION, false);
-		check_preserved("smc_preserves_x4_x28_sp", PSCI_VERSION, true);
+		check_preserved("hvc_hb_version_preserves_x4_x28_sp", HB_VERSION, CONDUIT_HVC);
+		check_preserved("smc_preserves_x4_x28_sp", PSCI_VERSION, CONDUIT_SMC);
 	} else {
 		rt_check_skip("hvc_hb_version_preserves_x4_x28_sp", "native");
 		rt_check_skip("smc_preserves_x4_x28_sp", "native");
